@@ -1,0 +1,94 @@
+package dev.swell.core;
+
+import dev.swell.api.BackendException;
+import dev.swell.api.NamedTensors;
+import dev.swell.api.Signature;
+import dev.swell.api.SwellException;
+import dev.swell.api.spi.LoadedModel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded version with its validator and an in-flight count, so that closing it waits for the
+ * calls already running (drain) and refuses new ones.
+ */
+final class HostedVersion {
+
+  private static final Logger log = LoggerFactory.getLogger(HostedVersion.class);
+
+  private final String model;
+  private final String version;
+  private final LoadedModel loaded;
+  private final InputValidator validator;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean closing;
+  private boolean closed; // guarded by this
+
+  HostedVersion(String model, String version, LoadedModel loaded, long maxInputElements) {
+    this.model = model;
+    this.version = version;
+    this.loaded = loaded;
+    this.validator = new InputValidator(model, version, loaded.signature(), maxInputElements);
+  }
+
+  String model() {
+    return model;
+  }
+
+  String version() {
+    return version;
+  }
+
+  Signature signature() {
+    return loaded.signature();
+  }
+
+  InputValidator validator() {
+    return validator;
+  }
+
+  /**
+   * Runs validated inputs. The caller validates first, so that a batch is checked as a whole before
+   * any of it runs.
+   */
+  NamedTensors run(NamedTensors validInputs) {
+    inFlight.incrementAndGet();
+    try {
+      if (closing) {
+        throw new IllegalStateException("model '" + model + "' " + version + " is closed");
+      }
+      return loaded.run(validInputs);
+    } catch (SwellException | IllegalStateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BackendException("the backend failed: " + e, model, version, e);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Refuses new calls, waits up to {@code timeout} for running ones, then frees the model. */
+  synchronized void close(long timeout, TimeUnit unit) {
+    if (closed) {
+      return;
+    }
+    closing = true;
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(100_000);
+    }
+    if (inFlight.get() > 0) {
+      log.warn("closing model '{}' {} with {} calls still running after the drain timeout",
+          model, version, inFlight.get());
+    }
+    closed = true;
+    try {
+      loaded.close();
+    } catch (RuntimeException e) {
+      log.warn("closing model '{}' {} failed", model, version, e);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.swell.core;
+
+import dev.swell.api.InvalidInputException;
+import dev.swell.api.NamedTensors;
+import dev.swell.api.Prediction;
+import dev.swell.api.Predictor;
+import dev.swell.api.Signature;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** A predictor over one hosted version, which it owns and closes. */
+final class LocalPredictor implements Predictor {
+
+  private final HostedVersion hosted;
+  private final Executor asyncExecutor;
+  private final Consumer<LocalPredictor> onClose;
+  private final long drainTimeoutNanos;
+  private volatile boolean closed;
+
+  LocalPredictor(HostedVersion hosted, Executor asyncExecutor, long drainTimeoutNanos,
+      Consumer<LocalPredictor> onClose) {
+    this.hosted = hosted;
+    this.asyncExecutor = asyncExecutor;
+    this.drainTimeoutNanos = drainTimeoutNanos;
+    this.onClose = onClose;
+  }
+
+  @Override
+  public String model() {
+    return hosted.model();
+  }
+
+  @Override
+  public String version() {
+    return hosted.version();
+  }
+
+  @Override
+  public Signature signature() {
+    return hosted.signature();
+  }
+
+  @Override
+  public Prediction predict(NamedTensors inputs) {
+    ensureOpen();
+    hosted.validator().validate(inputs);
+    return Prediction.of(hosted.run(inputs), hosted.model(), hosted.version());
+  }
+
+  @Override
+  public List<Prediction> predictBatch(List<NamedTensors> requests) {
+    ensureOpen();
+    if (requests == null || requests.isEmpty()) {
+      throw new InvalidInputException(hosted.model(), hosted.version(), null,
+          "at least one request", requests == null ? "null" : "an empty list of requests");
+    }
+    for (NamedTensors r : requests) {
+      hosted.validator().validate(r);
+    }
+    List<Prediction> out = new ArrayList<>(requests.size());
+    if (requests.size() > 1 && TensorBatching.joinable(requests)) {
+      long[] rows = new long[requests.size()];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = requests.get(i).tensors().get(0).dim(0);
+      }
+      NamedTensors joined = TensorBatching.join(requests);
+      List<NamedTensors> parts = TensorBatching.split(hosted.run(joined), rows);
+      if (parts != null) {
+        for (NamedTensors p : parts) {
+          out.add(Prediction.of(p, hosted.model(), hosted.version()));
+        }
+        return out;
+      }
+    }
+    // Not joinable, or the outputs do not follow the batch dimension: one call each.
+    for (NamedTensors r : requests) {
+      out.add(Prediction.of(hosted.run(r), hosted.model(), hosted.version()));
+    }
+    return out;
+  }
+
+  @Override
+  public CompletableFuture<Prediction> predictAsync(NamedTensors inputs) {
+    try {
+      return CompletableFuture.supplyAsync(() -> predict(inputs), asyncExecutor);
+    } catch (RuntimeException rejected) {
+      return CompletableFuture.failedFuture(rejected);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    hosted.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+    onClose.accept(this);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException(
+          "predictor of model '" + hosted.model() + "' " + hosted.version() + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Predictor[" + hosted.model() + " " + hosted.version() + "]";
+  }
+}

@@ -1,0 +1,342 @@
+package dev.swell.core;
+
+import dev.swell.api.BackendException;
+import dev.swell.api.Predictor;
+import dev.swell.api.spi.BackendConfig;
+import dev.swell.api.spi.BackendProvider;
+import dev.swell.api.spi.LoadedModel;
+import dev.swell.api.spi.ModelArtifact;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point of Swell's runtime: finds inference backends, loads models into them and hands
+ * out {@link Predictor}s that validate inputs before any native call.
+ *
+ * <p>Backends are found with {@link java.util.ServiceLoader} when {@link Builder#build()} runs
+ * (add {@code dev.swell:swell-onnx} to the class path for ONNX models), or registered explicitly
+ * with {@link Builder#backend(BackendProvider)}. A backend is started on first use.
+ *
+ * <p>Thread-safe. {@link #close()} closes every predictor it handed out, then the backends; it is
+ * idempotent.
+ *
+ * <pre>{@code
+ * try (Swell swell = Swell.builder().build();
+ *      Predictor mlp = swell.load(Path.of("mlp.onnx"))) {
+ *   Prediction p = mlp.predict("x", Tensor.of(new float[16], 1, 16));
+ *   System.out.println(Arrays.toString(p.output("y").toFloatArray()));
+ * }
+ * }</pre>
+ */
+public final class Swell implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Swell.class);
+
+  /** The version name given to a model loaded straight from a file. */
+  public static final String FILE_VERSION = "file";
+
+  private final Backends backends;
+  private final Executor asyncExecutor;
+  private final ExecutorService ownedExecutor;
+  private final long maxInputElements;
+  private final Duration drainTimeout;
+  private final Set<LocalPredictor> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private Swell(Builder b) {
+    this.backends = Backends.discover(b.providers, b.serviceLoader,
+        b.classLoader != null ? b.classLoader : Thread.currentThread().getContextClassLoader(),
+        b.backendConfig);
+    if (b.asyncExecutor != null) {
+      this.asyncExecutor = b.asyncExecutor;
+      this.ownedExecutor = null;
+    } else {
+      this.ownedExecutor = Executors.newCachedThreadPool(daemonThreads("swell-async-"));
+      this.asyncExecutor = ownedExecutor;
+    }
+    this.maxInputElements = b.maxInputElements;
+    this.drainTimeout = b.drainTimeout;
+  }
+
+  /**
+   * Starts configuring a runtime.
+   *
+   * @return a builder with the defaults
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Loads a model file, naming the model after the file (without its extension) and its version
+   * {@value #FILE_VERSION}. The backend is chosen by the file's extension.
+   *
+   * @param file the model file, such as {@code model.onnx}
+   * @return a predictor that owns the loaded model; close it to free the model
+   * @throws BackendException if no backend can load it, or loading fails
+   * @throws IllegalStateException if the runtime is closed
+   */
+  public Predictor load(Path file) {
+    String fileName = String.valueOf(file.getFileName());
+    int dot = fileName.lastIndexOf('.');
+    return load(dot > 0 ? fileName.substring(0, dot) : fileName, file);
+  }
+
+  /**
+   * Loads a model file under a name, with version {@value #FILE_VERSION}.
+   *
+   * @param name the model's name, used in responses, errors and metrics
+   * @param file the model file
+   * @return a predictor that owns the loaded model; close it to free the model
+   * @throws BackendException if no backend can load it, or loading fails
+   * @throws IllegalStateException if the runtime is closed
+   */
+  public Predictor load(String name, Path file) {
+    return load(ModelArtifact.ofFile(name, FILE_VERSION, file));
+  }
+
+  /**
+   * Loads an artifact.
+   *
+   * @param artifact the model's identity, format and file
+   * @return a predictor that owns the loaded model; close it to free the model
+   * @throws BackendException if no backend can load it, or loading fails
+   * @throws IllegalStateException if the runtime is closed
+   */
+  public Predictor load(ModelArtifact artifact) {
+    Objects.requireNonNull(artifact, "artifact");
+    ensureOpen();
+    if (!Files.isRegularFile(artifact.file())) {
+      throw new BackendException("model file " + artifact.file() + " does not exist or is not a "
+          + "regular file", artifact.name(), artifact.version(), null);
+    }
+    LoadedModel loaded;
+    long start = System.nanoTime();
+    try {
+      loaded = backends.backendFor(artifact).load(artifact);
+    } catch (BackendException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BackendException("loading " + artifact.file() + " failed: " + e.getMessage(),
+          artifact.name(), artifact.version(), e);
+    }
+    log.info("loaded model '{}' {} from {} on {} in {} ms: {}", artifact.name(), artifact.version(),
+        artifact.file(), loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.signature());
+    HostedVersion hosted =
+        new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements);
+    LocalPredictor p = new LocalPredictor(hosted, asyncExecutor, drainTimeout.toNanos(), open::remove);
+    open.add(p);
+    if (closed) { // closed while loading: do not leak the model
+      p.close();
+      ensureOpen();
+    }
+    return p;
+  }
+
+  /**
+   * Returns the names of the backend providers this runtime knows, explicit ones first.
+   *
+   * @return provider names, such as {@code [onnxruntime]}
+   */
+  public List<String> backends() {
+    List<String> names = new ArrayList<>();
+    for (BackendProvider p : backends.providers()) {
+      names.add(p.name());
+    }
+    return names;
+  }
+
+  /**
+   * Closes every predictor this runtime handed out (letting running calls finish), then the
+   * backends and the runtime's own threads. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (LocalPredictor p : List.copyOf(open)) {
+      p.close();
+    }
+    backends.close();
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+      try {
+        ownedExecutor.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("the Swell runtime is closed");
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Configures a {@link Swell} runtime. Each option may be set once; a bad value fails at once
+   * with an {@link IllegalArgumentException} naming the option. {@link #build()} does not change
+   * the builder. Not thread-safe.
+   */
+  public static final class Builder {
+
+    /** The default limit of elements in one input tensor. */
+    public static final long DEFAULT_MAX_INPUT_ELEMENTS = 1L << 28;
+    /** How long closing waits for running calls, by default. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final List<BackendProvider> providers = new ArrayList<>();
+    private boolean serviceLoader = true;
+    private boolean serviceLoaderSet;
+    private ClassLoader classLoader;
+    private BackendConfig backendConfig = BackendConfig.ofDefaults();
+    private boolean backendConfigSet;
+    private Executor asyncExecutor;
+    private long maxInputElements = DEFAULT_MAX_INPUT_ELEMENTS;
+    private boolean maxInputElementsSet;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private boolean drainTimeoutSet;
+
+    private Builder() {}
+
+    /**
+     * Registers a backend provider explicitly. Explicit providers come before discovered ones;
+     * a discovered provider with the same name is ignored. May be called more than once.
+     *
+     * @param provider the provider
+     * @return this builder
+     */
+    public Builder backend(BackendProvider provider) {
+      providers.add(Objects.requireNonNull(provider, "provider"));
+      return this;
+    }
+
+    /**
+     * Sets whether to look for backend providers with {@link java.util.ServiceLoader} (default
+     * true).
+     *
+     * @param enabled whether to discover providers
+     * @return this builder
+     */
+    public Builder discoverBackends(boolean enabled) {
+      checkOnce(serviceLoaderSet, "discoverBackends");
+      serviceLoaderSet = true;
+      this.serviceLoader = enabled;
+      return this;
+    }
+
+    /**
+     * Sets the class loader in which to look for backend providers (default: the thread's
+     * context class loader).
+     *
+     * @param loader the class loader
+     * @return this builder
+     */
+    public Builder classLoader(ClassLoader loader) {
+      checkOnce(classLoader != null, "classLoader");
+      this.classLoader = Objects.requireNonNull(loader, "classLoader");
+      return this;
+    }
+
+    /**
+     * Sets the configuration handed to every backend (default {@link BackendConfig#ofDefaults()}).
+     *
+     * @param config threads, execution providers, options
+     * @return this builder
+     */
+    public Builder backendConfig(BackendConfig config) {
+      checkOnce(backendConfigSet, "backendConfig");
+      backendConfigSet = true;
+      this.backendConfig = Objects.requireNonNull(config, "backendConfig");
+      return this;
+    }
+
+    /**
+     * Sets the executor that runs {@link Predictor#predictAsync} calls (default: a pool of daemon
+     * threads owned and shut down by the runtime).
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder asyncExecutor(Executor executor) {
+      checkOnce(asyncExecutor != null, "asyncExecutor");
+      this.asyncExecutor = Objects.requireNonNull(executor, "asyncExecutor");
+      return this;
+    }
+
+    /**
+     * Sets the largest number of elements one input tensor may have; larger inputs are refused
+     * with an {@link dev.swell.api.InvalidInputException} (default {@value
+     * #DEFAULT_MAX_INPUT_ELEMENTS}).
+     *
+     * @param max at least 1
+     * @return this builder
+     */
+    public Builder maxInputElements(long max) {
+      checkOnce(maxInputElementsSet, "maxInputElements");
+      if (max < 1) {
+        throw new IllegalArgumentException("maxInputElements must be >= 1, was " + max);
+      }
+      maxInputElementsSet = true;
+      this.maxInputElements = max;
+      return this;
+    }
+
+    /**
+     * Sets how long closing a model waits for the calls running on it (default 30 s).
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
+    public Builder drainTimeout(Duration timeout) {
+      checkOnce(drainTimeoutSet, "drainTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("drainTimeout must be positive, was " + timeout);
+      }
+      drainTimeoutSet = true;
+      this.drainTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Creates the runtime, discovering backend providers now.
+     *
+     * @return a new runtime; close it when done
+     */
+    public Swell build() {
+      return new Swell(this);
+    }
+
+    private static void checkOnce(boolean alreadySet, String option) {
+      if (alreadySet) {
+        throw new IllegalStateException(option + " was already set");
+      }
+    }
+  }
+}

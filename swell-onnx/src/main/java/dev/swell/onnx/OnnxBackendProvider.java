@@ -1,0 +1,85 @@
+package dev.swell.onnx;
+
+import ai.onnxruntime.OrtEnvironment;
+import dev.swell.api.BackendException;
+import dev.swell.api.spi.Backend;
+import dev.swell.api.spi.BackendConfig;
+import dev.swell.api.spi.BackendProvider;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ONNX Runtime backend: loads {@code .onnx} files into ONNX Runtime sessions, on CUDA when the
+ * process can use it and on the CPU otherwise. Registered as a {@link BackendProvider} service, so
+ * a Swell runtime finds it on the class path.
+ *
+ * <p>It honours {@link BackendConfig#intraOpThreads()}, {@link BackendConfig#interOpThreads()} and
+ * {@link BackendConfig#executionProviders()} ({@code cuda}, {@code tensorrt}, {@code cpu}, tried
+ * in order; the one a model got is logged and reported as its device), and these options:
+ * <ul>
+ *   <li>{@value #OPTIMIZATION}: graph optimization level, {@code none}, {@code basic},
+ *       {@code extended} or {@code all} (default);
+ *   <li>{@value #CPU_ARENA}: whether to use ONNX Runtime's CPU memory arena ({@code true} by
+ *       default);
+ *   <li>{@value #CUDA_DEVICE}: the GPU to use (default 0).
+ * </ul>
+ *
+ * <p>It uses the process-wide {@link OrtEnvironment}, creating it if nobody has, and never closes
+ * it, so it lives beside other users of ONNX Runtime in the same JVM.
+ *
+ * <pre>{@code
+ * Swell swell = Swell.builder()
+ *     .backendConfig(BackendConfig.custom().intraOpThreads(1).option("onnx.optimization", "all").build())
+ *     .build();   // finds this provider through ServiceLoader
+ * }</pre>
+ */
+public final class OnnxBackendProvider implements BackendProvider {
+
+  /** The provider's name. */
+  public static final String NAME = "onnxruntime";
+  /** Option: graph optimization level. */
+  public static final String OPTIMIZATION = "onnx.optimization";
+  /** Option: use the CPU memory arena. */
+  public static final String CPU_ARENA = "onnx.cpu-arena";
+  /** Option: CUDA device id. */
+  public static final String CUDA_DEVICE = "onnx.cuda.device";
+
+  private static final Logger log = LoggerFactory.getLogger(OnnxBackendProvider.class);
+
+  /** Creates the provider; cheap, loads no native code. */
+  public OnnxBackendProvider() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> formats() {
+    return Set.of("onnx");
+  }
+
+  @Override
+  public boolean isAvailable() {
+    try {
+      OrtEnvironment.getEnvironment();
+      return true;
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("ONNX Runtime's native library did not load: {}", e.toString());
+      return false;
+    }
+  }
+
+  @Override
+  public Backend create(BackendConfig config) {
+    OrtEnvironment env;
+    try {
+      env = OrtEnvironment.getEnvironment();
+    } catch (RuntimeException | LinkageError e) {
+      throw new BackendException("ONNX Runtime's native library did not load: " + e, null, null, e);
+    }
+    log.info("ONNX Runtime {} with providers {}", env.getVersion(), OrtEnvironment.getAvailableProviders());
+    return new OnnxBackend(env, config);
+  }
+}
