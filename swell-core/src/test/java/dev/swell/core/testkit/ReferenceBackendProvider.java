@@ -1,0 +1,235 @@
+package dev.swell.core.testkit;
+
+import dev.swell.api.BackendException;
+import dev.swell.api.DType;
+import dev.swell.api.NamedTensors;
+import dev.swell.api.Signature;
+import dev.swell.api.Tensor;
+import dev.swell.api.TensorSpec;
+import dev.swell.api.spi.Backend;
+import dev.swell.api.spi.BackendConfig;
+import dev.swell.api.spi.BackendProvider;
+import dev.swell.api.spi.LoadedModel;
+import dev.swell.api.spi.ModelArtifact;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A tiny pure-Java backend, so that Swell's core is tested without native code. It loads
+ * {@code .ref} files: Java properties naming an operation.
+ *
+ * <ul>
+ *   <li>{@code op=identity}, {@code dtype=float32}: input {@code x} [?, ?] to output {@code y};
+ *   <li>{@code op=mlp}, {@code in}, {@code hidden}, {@code out}, {@code seed}: the
+ *       {@link MlpWeights} network, input {@code x} float32 [?, in], output {@code y} [?, out];
+ *   <li>{@code op=two_io}: inputs {@code a}, {@code b} float32 [?, 4]; outputs {@code sum},
+ *       {@code product};
+ *   <li>{@code op=fixed}: input {@code x} float32 [2, 3], output {@code y} = x.
+ * </ul>
+ *
+ * <p>It counts the calls that reach it ({@link #runs()}) and the models it has open
+ * ({@link #openModels()}).
+ */
+public final class ReferenceBackendProvider implements BackendProvider {
+
+  /** The provider's name. */
+  public static final String NAME = "reference";
+
+  private final AtomicLong runs = new AtomicLong();
+  private final AtomicInteger open = new AtomicInteger();
+
+  /** Creates a provider. */
+  public ReferenceBackendProvider() {}
+
+  /**
+   * Writes a model file.
+   *
+   * @param file where to write, ending in {@code .ref}
+   * @param properties alternating keys and values
+   * @return the file
+   */
+  public static Path write(Path file, String... properties) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < properties.length; i += 2) {
+      sb.append(properties[i]).append('=').append(properties[i + 1]).append('\n');
+    }
+    try {
+      Files.createDirectories(file.getParent());
+      return Files.writeString(file, sb);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Returns the number of {@code run} calls that reached any model of this provider.
+   *
+   * @return the count
+   */
+  public long runs() {
+    return runs.get();
+  }
+
+  /**
+   * Returns the number of models loaded and not yet closed.
+   *
+   * @return the count
+   */
+  public int openModels() {
+    return open.get();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> formats() {
+    return Set.of("ref");
+  }
+
+  @Override
+  public boolean isAvailable() {
+    return true;
+  }
+
+  @Override
+  public Backend create(BackendConfig config) {
+    return new Backend() {
+      @Override
+      public String name() {
+        return NAME;
+      }
+
+      @Override
+      public LoadedModel load(ModelArtifact artifact) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(artifact.file())) {
+          p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+          throw new BackendException("cannot read " + artifact.file() + ": " + e, artifact.name(),
+              artifact.version(), e);
+        }
+        RefModel m = new RefModel(p, artifact);
+        open.incrementAndGet();
+        return m;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private final class RefModel implements LoadedModel {
+    private final String op;
+    private final Signature signature;
+    private final MlpWeights mlp;
+    private final ModelArtifact artifact;
+    private volatile boolean closed;
+
+    RefModel(Properties p, ModelArtifact artifact) {
+      this.artifact = artifact;
+      this.op = p.getProperty("op", "");
+      try {
+        switch (op) {
+          case "identity": {
+            DType dtype = DType.fromName(p.getProperty("dtype"));
+            signature = Signature.of(List.of(TensorSpec.of("x", dtype, -1, -1)),
+                List.of(TensorSpec.of("y", dtype, -1, -1)));
+            mlp = null;
+            break;
+          }
+          case "mlp": {
+            int in = Integer.parseInt(p.getProperty("in"));
+            int hidden = Integer.parseInt(p.getProperty("hidden"));
+            int out = Integer.parseInt(p.getProperty("out"));
+            mlp = MlpWeights.generate(in, hidden, out, Long.parseLong(p.getProperty("seed")));
+            signature = Signature.of(List.of(TensorSpec.of("x", DType.FLOAT32, -1, in)),
+                List.of(TensorSpec.of("y", DType.FLOAT32, -1, out)));
+            break;
+          }
+          case "two_io":
+            mlp = null;
+            signature = Signature.of(
+                List.of(TensorSpec.of("a", DType.FLOAT32, -1, 4), TensorSpec.of("b", DType.FLOAT32, -1, 4)),
+                List.of(TensorSpec.of("sum", DType.FLOAT32, -1, 4),
+                    TensorSpec.of("product", DType.FLOAT32, -1, 4)));
+            break;
+          case "fixed":
+            mlp = null;
+            signature = Signature.of(List.of(TensorSpec.of("x", DType.FLOAT32, 2, 3)),
+                List.of(TensorSpec.of("y", DType.FLOAT32, 2, 3)));
+            break;
+          default:
+            throw new IllegalArgumentException("unknown op '" + op + "'");
+        }
+      } catch (RuntimeException e) {
+        throw new BackendException("not a reference model: " + e.getMessage(), artifact.name(),
+            artifact.version(), e);
+      }
+    }
+
+    @Override
+    public Signature signature() {
+      return signature;
+    }
+
+    @Override
+    public String device() {
+      return "java";
+    }
+
+    @Override
+    public NamedTensors run(NamedTensors inputs) {
+      if (closed) {
+        throw new IllegalStateException("model " + artifact.name() + " is closed");
+      }
+      runs.incrementAndGet();
+      for (TensorSpec s : signature.inputs()) {
+        Tensor t = inputs.get(s.name());
+        if (t == null || t.dtype() != s.dtype() || !s.accepts(t.shape())) {
+          throw new BackendException("input '" + s.name() + "' does not match " + s,
+              artifact.name(), artifact.version(), null);
+        }
+      }
+      switch (op) {
+        case "identity":
+        case "fixed":
+          return NamedTensors.of("y", inputs.get("x"));
+        case "mlp": {
+          Tensor x = inputs.get("x");
+          int rows = (int) x.dim(0);
+          return NamedTensors.of("y", Tensor.of(mlp.apply(x.toFloatArray(), rows), rows, mlp.out()));
+        }
+        default: {
+          Tensor a = inputs.get("a");
+          float[] x = a.toFloatArray();
+          float[] y = inputs.get("b").toFloatArray();
+          float[] sum = new float[x.length];
+          float[] product = new float[x.length];
+          for (int i = 0; i < x.length; i++) {
+            sum[i] = x[i] + y[i];
+            product[i] = x[i] * y[i];
+          }
+          return NamedTensors.of("sum", Tensor.of(sum, a.shape()), "product", Tensor.of(product, a.shape()));
+        }
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!closed) {
+        closed = true;
+        open.decrementAndGet();
+      }
+    }
+  }
+}
