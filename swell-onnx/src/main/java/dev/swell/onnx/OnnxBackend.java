@@ -112,6 +112,14 @@ final class OnnxBackend implements Backend {
 
   /** Adds a provider; returns false (and remembers why) when this process cannot use it. */
   private boolean addProvider(SessionOptions options, String ep) {
+    if (!ep.equals("cpu") && !nvidiaDriverPresent()) {
+      // Trying would make ONNX Runtime log an error about missing CUDA libraries on every
+      // CPU-only Linux machine; without a driver the provider cannot work anyway.
+      if (unavailable.putIfAbsent(ep, "no NVIDIA driver on this machine") == null) {
+        log.info("execution provider {} is not available here (no NVIDIA driver), using the next", ep);
+      }
+      return false;
+    }
     try {
       switch (ep) {
         case "cuda":
@@ -130,6 +138,16 @@ final class OnnxBackend implements Backend {
       }
       return false;
     }
+  }
+
+  /** On Linux, a GPU is usable only with the NVIDIA driver loaded; elsewhere, let ORT decide. */
+  static boolean nvidiaDriverPresent() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    if (!os.contains("linux")) {
+      return true;
+    }
+    return java.nio.file.Files.exists(java.nio.file.Path.of("/proc/driver/nvidia/version"))
+        || java.nio.file.Files.exists(java.nio.file.Path.of("/dev/nvidiactl"));
   }
 
   private static OptLevel optLevel(String name) {

@@ -1,0 +1,97 @@
+package dev.swell.samples.quickstart;
+
+import dev.swell.api.NamedTensors;
+import dev.swell.api.Predictor;
+import dev.swell.api.Tensor;
+import java.util.List;
+
+/**
+ * Turns sentences into unit-length sentence embeddings with a MiniLM {@link Predictor}: tokenize,
+ * pad the batch to its longest sentence, run, then mean-pool the token vectors under the attention
+ * mask and L2-normalize.
+ */
+public final class Embedder {
+
+  private final Predictor predictor;
+  private final BertTokenizer tokenizer;
+  private final int maxTokens;
+
+  /**
+   * Creates an embedder.
+   *
+   * @param predictor a predictor of all-MiniLM-L6-v2 (inputs input_ids, attention_mask,
+   *     token_type_ids; output last_hidden_state)
+   * @param tokenizer its tokenizer
+   * @param maxTokens the most tokens per sentence, [CLS] and [SEP] included
+   */
+  public Embedder(Predictor predictor, BertTokenizer tokenizer, int maxTokens) {
+    this.predictor = predictor;
+    this.tokenizer = tokenizer;
+    this.maxTokens = maxTokens;
+  }
+
+  /**
+   * Embeds sentences in one model call.
+   *
+   * @param sentences the sentences
+   * @return one unit vector per sentence
+   */
+  public float[][] embed(List<String> sentences) {
+    int n = sentences.size();
+    long[][] ids = new long[n][];
+    int seq = 0;
+    for (int i = 0; i < n; i++) {
+      ids[i] = tokenizer.encode(sentences.get(i), maxTokens);
+      seq = Math.max(seq, ids[i].length);
+    }
+    long[] flatIds = new long[n * seq];
+    long[] mask = new long[n * seq];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < ids[i].length; j++) {
+        flatIds[i * seq + j] = ids[i][j];
+        mask[i * seq + j] = 1;
+      }
+    }
+    NamedTensors inputs = NamedTensors.builder()
+        .put("input_ids", Tensor.of(flatIds, n, seq))
+        .put("attention_mask", Tensor.of(mask, n, seq))
+        .put("token_type_ids", Tensor.of(new long[n * seq], n, seq))
+        .build();
+    Tensor hidden = predictor.predict(inputs).output("last_hidden_state");
+    int dim = (int) hidden.dim(2);
+    float[] h = hidden.toFloatArray();
+    float[][] out = new float[n][dim];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < ids[i].length; j++) {
+        for (int k = 0; k < dim; k++) {
+          out[i][k] += h[(i * seq + j) * dim + k];
+        }
+      }
+      double norm = 0;
+      for (int k = 0; k < dim; k++) {
+        out[i][k] /= ids[i].length;
+        norm += out[i][k] * out[i][k];
+      }
+      float inv = (float) (1 / Math.sqrt(norm));
+      for (int k = 0; k < dim; k++) {
+        out[i][k] *= inv;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Returns the cosine similarity of two unit vectors (their dot product).
+   *
+   * @param a a unit vector
+   * @param b a unit vector
+   * @return the similarity, from -1 to 1
+   */
+  public static double cosine(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+}

