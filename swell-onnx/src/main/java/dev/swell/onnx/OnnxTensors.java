@@ -77,15 +77,23 @@ final class OnnxTensors {
 
   /**
    * Creates an ONNX tensor over a Swell tensor's memory. The tensor's buffer is direct when it was
-   * made by Swell's array factories, and ONNX Runtime then reads it in place (no copy); a heap
-   * buffer is copied once by ONNX Runtime. The caller closes the result.
+   * made by Swell's array factories, and ONNX Runtime then reads it in place (no copy). A heap
+   * buffer (an output of another call, say) is copied once into a direct one: ONNX Runtime's
+   * typed-ByteBuffer factory cannot take a heap buffer of a type wider than a byte. The caller
+   * closes the result.
    */
   static OnnxTensor toOnnx(OrtEnvironment env, Tensor t) throws OrtException {
     OnnxTensor onnx;
     if (t.dtype() == DType.STRING) {
       onnx = OnnxTensor.createTensor(env, t.toStringArray(), t.shape());
     } else {
-      onnx = OnnxTensor.createTensor(env, t.buffer(), t.shape(), javaType(t.dtype()));
+      ByteBuffer data = t.buffer();
+      if (!data.isDirect()) {
+        ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
+        direct.put(data).flip();
+        data = direct;
+      }
+      onnx = OnnxTensor.createTensor(env, data, t.shape(), javaType(t.dtype()));
     }
     OnnxNativeStats.TENSORS.incrementAndGet();
     return onnx;

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,8 +44,7 @@ public final class BertTokenizer {
     try {
       JsonNode vocabNode = new ObjectMapper().readTree(json).path("model").path("vocab");
       Map<String, Integer> vocab = new HashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
         vocab.put(e.getKey(), e.getValue().asInt());
       }
       if (!vocab.containsKey("[CLS]") || !vocab.containsKey("[SEP]") || !vocab.containsKey(UNK)) {

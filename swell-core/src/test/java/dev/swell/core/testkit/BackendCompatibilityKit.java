@@ -186,6 +186,8 @@ public abstract class BackendCompatibilityKit {
         Tensor x = RandomTensors.random(dtype, r, shape);
         Tensor y = p.predict("x", x).output("y");
         assertThat(y).isEqualTo(x);
+        // An output fed back as an input (its memory is the backend's, not Swell's factories').
+        assertThat(p.predict("x", y).output("y")).isEqualTo(x);
       }
     }
   }
