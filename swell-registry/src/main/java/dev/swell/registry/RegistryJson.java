@@ -1,0 +1,226 @@
+package dev.swell.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.swell.api.DType;
+import dev.swell.api.Signature;
+import dev.swell.api.TensorSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The registry's JSON documents, written field by field so the layout on disk is explicit and
+ * stable: manifests, alias files and event-log lines.
+ */
+final class RegistryJson {
+
+  static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper COMPACT = new ObjectMapper();
+
+  private RegistryJson() {}
+
+  // ------------------------------------------------------------------ manifest
+
+  static byte[] manifest(Manifest m) {
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("formatVersion", m.formatVersion());
+    o.put("name", m.name());
+    o.put("version", m.version().toString());
+    o.put("format", m.format());
+    o.put("primaryFile", m.primaryFile());
+    ArrayNode files = o.putArray("files");
+    for (FileEntry f : m.files()) {
+      files.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256());
+    }
+    o.put("createdAt", m.createdAt().toString());
+    o.put("createdBy", m.createdBy());
+    if (m.parent() != null) {
+      o.put("parent", m.parent().toString());
+    } else {
+      o.putNull("parent");
+    }
+    ObjectNode tags = o.putObject("tags");
+    new TreeMap<>(m.tags()).forEach(tags::put);
+    ObjectNode metrics = o.putObject("metrics");
+    new TreeMap<>(m.metrics()).forEach(metrics::put);
+    o.put("description", m.description());
+    if (m.signature() != null) {
+      ObjectNode sig = o.putObject("signature");
+      specs(sig.putArray("inputs"), m.signature().inputs());
+      specs(sig.putArray("outputs"), m.signature().outputs());
+    } else {
+      o.putNull("signature");
+    }
+    return write(MAPPER, o);
+  }
+
+  private static void specs(ArrayNode array, List<TensorSpec> specs) {
+    for (TensorSpec s : specs) {
+      ObjectNode n = array.addObject().put("name", s.name()).put("dtype", s.dtype().displayName());
+      ArrayNode shape = n.putArray("shape");
+      for (long d : s.shape()) {
+        shape.add(d);
+      }
+    }
+  }
+
+  static Manifest manifest(byte[] bytes) throws IOException {
+    JsonNode o = MAPPER.readTree(bytes);
+    int format = required(o, "formatVersion").asInt();
+    if (format > FileModelRegistry.FORMAT_VERSION) {
+      throw new IOException("manifest format " + format + " is newer than this Swell understands ("
+          + FileModelRegistry.FORMAT_VERSION + "); upgrade Swell");
+    }
+    List<FileEntry> files = new ArrayList<>();
+    for (JsonNode f : required(o, "files")) {
+      files.add(new FileEntry(text(f, "path"), required(f, "size").asLong(), text(f, "sha256")));
+    }
+    Map<String, String> tags = new LinkedHashMap<>();
+    o.path("tags").properties().forEach(e -> tags.put(e.getKey(), e.getValue().asText()));
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    o.path("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
+    JsonNode parent = o.path("parent");
+    JsonNode sig = o.path("signature");
+    Signature signature = sig.isObject()
+        ? Signature.of(specs(sig.path("inputs")), specs(sig.path("outputs")))
+        : null;
+    try {
+      return new Manifest(format, text(o, "name"), SemVer.parse(text(o, "version")), text(o, "format"),
+          text(o, "primaryFile"), files, Instant.parse(text(o, "createdAt")), text(o, "createdBy"),
+          parent.isTextual() ? SemVer.parse(parent.asText()) : null, tags, metrics,
+          o.path("description").asText(""), signature);
+    } catch (RuntimeException e) {
+      throw new IOException("invalid manifest: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<TensorSpec> specs(JsonNode array) {
+    List<TensorSpec> specs = new ArrayList<>();
+    for (JsonNode n : array) {
+      long[] shape = new long[n.path("shape").size()];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = n.path("shape").get(i).asLong();
+      }
+      specs.add(TensorSpec.of(n.path("name").asText(), DType.fromName(n.path("dtype").asText()), shape));
+    }
+    return specs;
+  }
+
+  // ------------------------------------------------------------------ aliases
+
+  static byte[] aliases(AliasBook book) {
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("formatVersion", FileModelRegistry.FORMAT_VERSION);
+    ObjectNode aliases = o.putObject("aliases");
+    for (Map.Entry<String, AliasBook.Entry> e : new TreeMap<>(book.entries()).entrySet()) {
+      ObjectNode a = aliases.putObject(e.getKey());
+      a.put("version", e.getValue().target().toString());
+      ArrayNode stack = a.putArray("rollbackStack");
+      e.getValue().stack().forEach(v -> stack.add(v.toString()));
+      ArrayNode history = a.putArray("history");
+      for (AliasMove m : e.getValue().history()) {
+        ObjectNode h = history.addObject();
+        if (m.from() != null) {
+          h.put("from", m.from().toString());
+        } else {
+          h.putNull("from");
+        }
+        h.put("to", m.to().toString()).put("at", m.at().toString()).put("actor", m.actor())
+            .put("action", m.action());
+      }
+    }
+    return write(MAPPER, o);
+  }
+
+  static AliasBook aliases(byte[] bytes) throws IOException {
+    JsonNode o = MAPPER.readTree(bytes);
+    Map<String, AliasBook.Entry> entries = new LinkedHashMap<>();
+    try {
+      for (var e : required(o, "aliases").properties()) {
+        JsonNode a = e.getValue();
+        List<SemVer> stack = new ArrayList<>();
+        a.path("rollbackStack").forEach(v -> stack.add(SemVer.parse(v.asText())));
+        List<AliasMove> history = new ArrayList<>();
+        for (JsonNode h : a.path("history")) {
+          JsonNode from = h.path("from");
+          history.add(new AliasMove(e.getKey(), from.isTextual() ? SemVer.parse(from.asText()) : null,
+              SemVer.parse(text(h, "to")), Instant.parse(text(h, "at")), text(h, "actor"), text(h, "action")));
+        }
+        entries.put(e.getKey(), new AliasBook.Entry(SemVer.parse(text(a, "version")), stack, history));
+      }
+    } catch (RuntimeException e) {
+      throw new IOException("invalid aliases file: " + e.getMessage(), e);
+    }
+    return new AliasBook(entries);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  static byte[] eventLine(RegistryEvent e) {
+    ObjectNode o = COMPACT.createObjectNode();
+    o.put("type", e.type().name());
+    o.put("model", e.model());
+    o.put("version", e.version().toString());
+    if (e.alias() != null) {
+      o.put("alias", e.alias());
+    }
+    if (e.previous() != null) {
+      o.put("previous", e.previous().toString());
+    }
+    o.put("at", e.at().toString());
+    o.put("actor", e.actor());
+    byte[] json = write(COMPACT, o);
+    byte[] line = new byte[json.length + 1];
+    System.arraycopy(json, 0, line, 0, json.length);
+    line[json.length] = '\n';
+    return line;
+  }
+
+  static RegistryEvent event(String line) throws IOException {
+    JsonNode o = COMPACT.readTree(line);
+    try {
+      return new RegistryEvent(RegistryEvent.Type.valueOf(text(o, "type")), text(o, "model"),
+          SemVer.parse(text(o, "version")), o.path("alias").isTextual() ? o.path("alias").asText() : null,
+          o.path("previous").isTextual() ? SemVer.parse(o.path("previous").asText()) : null,
+          Instant.parse(text(o, "at")), text(o, "actor"));
+    } catch (RuntimeException e) {
+      throw new IOException("invalid event: " + e.getMessage(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  static byte[] write(ObjectMapper mapper, JsonNode node) {
+    try {
+      return mapper.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode required(JsonNode o, String field) throws IOException {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      throw new IOException("field '" + field + "' is missing");
+    }
+    return n;
+  }
+
+  private static String text(JsonNode o, String field) throws IOException {
+    JsonNode n = required(o, field);
+    if (!n.isTextual()) {
+      throw new IOException("field '" + field + "' is not text");
+    }
+    return n.asText();
+  }
+}

@@ -1,0 +1,556 @@
+package dev.swell.registry.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.swell.api.SwellException;
+import dev.swell.api.VersionSelector;
+import dev.swell.registry.AliasMove;
+import dev.swell.registry.FileEntry;
+import dev.swell.registry.FileModelRegistry;
+import dev.swell.registry.Manifest;
+import dev.swell.registry.PublishRequest;
+import dev.swell.registry.RegistryEvent;
+import dev.swell.registry.RetentionPolicy;
+import dev.swell.registry.SemVer;
+import dev.swell.registry.VersionDiff;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code swell-registry} command: manages a registry folder from a shell.
+ *
+ * <p>Exit codes: 0 success, 1 the operation failed (not found, integrity, conflict), 2 the command
+ * line was wrong, 3 an I/O error.
+ *
+ * <pre>
+ * swell-registry --root /srv/models publish fraud model.onnx --bump minor --metric auc=0.93
+ * swell-registry --root /srv/models promote fraud 1.3.0
+ * swell-registry --root /srv/models --json list fraud
+ * </pre>
+ */
+public final class RegistryCli {
+
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+  static final int IO = 3;
+
+  static final String HELP = String.join("\n",
+      "usage: swell-registry [--root DIR] [--json] COMMAND [ARGS]",
+      "",
+      "The registry folder is --root, else $SWELL_REGISTRY.",
+      "",
+      "commands:",
+      "  publish MODEL FILE... (--version V | --bump major|minor|patch) [--parent V | --parent-latest]",
+      "          [--primary PATH] [--format F] [--tag K=V]... [--metric K=NUMBER]... [--description TEXT]",
+      "  list [MODEL]                   models, or a model's versions (newest first) and aliases",
+      "  show MODEL SELECTOR            a version's manifest (SELECTOR: 1.2.3, an alias, latest, ^1.2 ...)",
+      "  alias MODEL ALIAS VERSION [--expect V|none]   point an alias at a version (compare-and-set)",
+      "  promote MODEL VERSION [--alias A]             point A (default production) at VERSION",
+      "  rollback MODEL ALIAS           return an alias to its previous target",
+      "  log MODEL                      the model's event log",
+      "  verify [MODEL [VERSION]]       re-hash files against manifests",
+      "  diff MODEL V1 V2               metric deltas, tag and file changes",
+      "  gc MODEL --keep N [--delete-ancestors]        delete old versions (never aliased ones)",
+      "",
+      "exit codes: 0 ok, 1 failed, 2 usage error, 3 I/O error");
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final PrintStream out;
+  private final PrintStream err;
+  private boolean json;
+
+  private RegistryCli(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  /**
+   * Runs the command and exits with its code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * Runs the command.
+   *
+   * @param args the command line
+   * @param out where results go
+   * @param err where errors and progress go
+   * @return the exit code
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return new RegistryCli(out, err).execute(new ArrayDeque<>(List.of(args)));
+  }
+
+  private int execute(Deque<String> args) {
+    String root = System.getenv("SWELL_REGISTRY");
+    while (!args.isEmpty() && args.peekFirst().startsWith("--")) {
+      String opt = args.pollFirst();
+      switch (opt) {
+        case "--root":
+          root = args.pollFirst();
+          break;
+        case "--json":
+          json = true;
+          break;
+        case "--help":
+          out.println(HELP);
+          return OK;
+        default:
+          return usage("unknown option " + opt);
+      }
+    }
+    if (args.isEmpty()) {
+      return usage("no command given");
+    }
+    String command = args.pollFirst();
+    if (command.equals("help")) {
+      out.println(HELP);
+      return OK;
+    }
+    if (root == null) {
+      return usage("no registry folder: give --root DIR or set SWELL_REGISTRY");
+    }
+    try {
+      FileModelRegistry registry = FileModelRegistry.open(Path.of(root));
+      switch (command) {
+        case "publish":
+          return publish(registry, args);
+        case "list":
+          return list(registry, args);
+        case "show":
+          return show(registry, args);
+        case "alias":
+          return alias(registry, args);
+        case "promote":
+          return promote(registry, args);
+        case "rollback":
+          return rollback(registry, args);
+        case "log":
+          return log(registry, args);
+        case "verify":
+          return verify(registry, args);
+        case "diff":
+          return diff(registry, args);
+        case "gc":
+          return gc(registry, args);
+        default:
+          return usage("unknown command '" + command + "'");
+      }
+    } catch (UsageError e) {
+      return usage(e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return usage(e.getMessage());
+    } catch (SwellException | IllegalStateException e) {
+      err.println("error: " + e.getMessage());
+      return FAILED;
+    } catch (UncheckedIOException e) {
+      err.println("I/O error: " + e.getMessage());
+      return IO;
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private int publish(FileModelRegistry registry, Deque<String> args) {
+    List<String> positional = new ArrayList<>();
+    Map<String, List<String>> opts = options(args, positional,
+        List.of("--version", "--bump", "--parent", "--primary", "--format", "--tag", "--metric", "--description"),
+        List.of("--parent-latest"));
+    if (positional.size() < 2) {
+      throw new UsageError("publish needs MODEL and at least one FILE");
+    }
+    PublishRequest.Builder b = PublishRequest.builder(positional.get(0));
+    for (String f : positional.subList(1, positional.size())) {
+      b.file(Path.of(f));
+    }
+    one(opts, "--version").ifPresent(b::version);
+    one(opts, "--bump").ifPresent(v -> b.bump(PublishRequest.Bump.valueOf(v.toUpperCase(Locale.ROOT))));
+    one(opts, "--parent").ifPresent(v -> b.parent(SemVer.parse(v)));
+    if (opts.containsKey("--parent-latest")) {
+      b.parentIsLatest();
+    }
+    one(opts, "--primary").ifPresent(b::primaryFile);
+    one(opts, "--format").ifPresent(b::format);
+    one(opts, "--description").ifPresent(b::description);
+    for (String t : opts.getOrDefault("--tag", List.of())) {
+      String[] kv = keyValue(t, "--tag");
+      b.tag(kv[0], kv[1]);
+    }
+    for (String m : opts.getOrDefault("--metric", List.of())) {
+      String[] kv = keyValue(m, "--metric");
+      try {
+        b.metric(kv[0], Double.parseDouble(kv[1]));
+      } catch (NumberFormatException e) {
+        throw new UsageError("--metric " + m + ": '" + kv[1] + "' is not a number");
+      }
+    }
+    b.progress(new ProgressBar(err));
+    PublishRequest request;
+    try {
+      request = b.build();
+    } catch (IllegalStateException e) {
+      throw new UsageError(e.getMessage());
+    }
+    Manifest m = registry.publish(request);
+    if (json) {
+      print(manifestJson(m));
+    } else {
+      out.println("published " + m.name() + " " + m.version() + " (" + m.files().size() + " files, "
+          + m.totalSize() + " bytes)");
+    }
+    return OK;
+  }
+
+  private int list(FileModelRegistry registry, Deque<String> args) {
+    if (args.isEmpty()) {
+      List<String> models = registry.models();
+      if (json) {
+        print(models);
+      } else {
+        models.forEach(out::println);
+      }
+      return OK;
+    }
+    String model = args.pollFirst();
+    noMore(args);
+    List<SemVer> versions = registry.versions(model);
+    Map<String, SemVer> aliases = registry.aliases(model);
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("model", model);
+      o.put("versions", versions.stream().map(SemVer::toString).toList());
+      Map<String, String> a = new LinkedHashMap<>();
+      aliases.forEach((k, v) -> a.put(k, v.toString()));
+      o.put("aliases", a);
+      print(o);
+    } else {
+      for (SemVer v : versions) {
+        List<String> names = new ArrayList<>();
+        aliases.forEach((k, t) -> {
+          if (t.equals(v)) {
+            names.add(k);
+          }
+        });
+        out.println(v + (names.isEmpty() ? "" : "  <- " + String.join(", ", names)));
+      }
+    }
+    return OK;
+  }
+
+  private int show(FileModelRegistry registry, Deque<String> args) {
+    String model = need(args, "MODEL");
+    String selector = need(args, "SELECTOR");
+    noMore(args);
+    SemVer v = registry.resolveVersion(model, VersionSelector.parse(selector));
+    Manifest m = registry.manifest(model, v);
+    if (json) {
+      print(manifestJson(m));
+    } else {
+      out.println(m.name() + " " + m.version() + "  format " + m.format() + ", primary " + m.primaryFile());
+      out.println("created " + m.createdAt() + " by " + m.createdBy()
+          + (m.parent() == null ? "" : ", parent " + m.parent()));
+      if (!m.description().isEmpty()) {
+        out.println("description: " + m.description());
+      }
+      m.tags().forEach((k, val) -> out.println("tag " + k + "=" + val));
+      m.metrics().forEach((k, val) -> out.println("metric " + k + "=" + val));
+      for (FileEntry f : m.files()) {
+        out.println("file " + f.path() + "  " + f.size() + " bytes  sha256 " + f.sha256());
+      }
+      if (m.signature() != null) {
+        out.println("signature " + m.signature());
+      }
+    }
+    return OK;
+  }
+
+  private int alias(FileModelRegistry registry, Deque<String> args) {
+    List<String> positional = new ArrayList<>();
+    Map<String, List<String>> opts = options(args, positional, List.of("--expect"), List.of());
+    if (positional.size() != 3) {
+      throw new UsageError("alias needs MODEL ALIAS VERSION");
+    }
+    String model = positional.get(0);
+    String alias = positional.get(1);
+    SemVer v = SemVer.parse(positional.get(2));
+    var expect = one(opts, "--expect");
+    if (expect.isPresent()) {
+      SemVer expected = expect.get().equals("none") ? null : SemVer.parse(expect.get());
+      if (!registry.compareAndSetAlias(model, alias, expected, v)) {
+        err.println("error: alias '" + alias + "' no longer points at " + expect.get() + "; it points at "
+            + registry.alias(model, alias).map(SemVer::toString).orElse("nothing"));
+        return FAILED;
+      }
+      report("alias", model, alias, expected, v);
+    } else {
+      report("alias", model, alias, registry.setAlias(model, alias, v), v);
+    }
+    return OK;
+  }
+
+  private int promote(FileModelRegistry registry, Deque<String> args) {
+    List<String> positional = new ArrayList<>();
+    Map<String, List<String>> opts = options(args, positional, List.of("--alias"), List.of());
+    if (positional.size() != 2) {
+      throw new UsageError("promote needs MODEL VERSION");
+    }
+    String alias = one(opts, "--alias").orElse("production");
+    SemVer v = SemVer.parse(positional.get(1));
+    report("promote", positional.get(0), alias, registry.promote(positional.get(0), v, alias), v);
+    return OK;
+  }
+
+  private int rollback(FileModelRegistry registry, Deque<String> args) {
+    String model = need(args, "MODEL");
+    String alias = need(args, "ALIAS");
+    noMore(args);
+    SemVer before = registry.alias(model, alias).orElse(null);
+    report("rollback", model, alias, before, registry.rollback(model, alias));
+    return OK;
+  }
+
+  private void report(String action, String model, String alias, SemVer from, SemVer to) {
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("action", action);
+      o.put("model", model);
+      o.put("alias", alias);
+      o.put("from", from == null ? null : from.toString());
+      o.put("to", to.toString());
+      print(o);
+    } else {
+      out.println(model + " " + alias + ": " + (from == null ? "(new)" : from) + " -> " + to);
+    }
+  }
+
+  private int log(FileModelRegistry registry, Deque<String> args) {
+    String model = need(args, "MODEL");
+    noMore(args);
+    List<RegistryEvent> events = registry.events(model);
+    if (json) {
+      List<Map<String, Object>> list = new ArrayList<>();
+      for (RegistryEvent e : events) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("type", e.type().name());
+        o.put("version", e.version().toString());
+        o.put("alias", e.alias());
+        o.put("previous", e.previous() == null ? null : e.previous().toString());
+        o.put("at", e.at().toString());
+        o.put("actor", e.actor());
+        list.add(o);
+      }
+      print(list);
+    } else {
+      for (RegistryEvent e : events) {
+        out.println(e.at() + "  " + e.actor() + "  " + e.type().name().toLowerCase(Locale.ROOT) + "  "
+            + (e.alias() == null ? "" : e.alias() + " " + (e.previous() == null ? "(new)" : e.previous()) + " -> ")
+            + e.version());
+      }
+    }
+    return OK;
+  }
+
+  private int verify(FileModelRegistry registry, Deque<String> args) {
+    List<String> problems = new ArrayList<>();
+    int checked = 0;
+    if (args.isEmpty()) {
+      problems.addAll(registry.verifyAll());
+      for (String m : registry.models()) {
+        checked += registry.versions(m).size();
+      }
+    } else {
+      String model = args.pollFirst();
+      List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(SemVer.parse(args.pollFirst()));
+      noMore(args);
+      for (SemVer v : versions) {
+        checked++;
+        try {
+          registry.verify(model, v);
+        } catch (SwellException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    }
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("versionsChecked", checked);
+      o.put("problems", problems);
+      print(o);
+    } else {
+      problems.forEach(p -> out.println("DAMAGED: " + p));
+      out.println(problems.isEmpty() ? "ok: " + checked + " versions verified" : problems.size() + " problems in "
+          + checked + " versions");
+    }
+    return problems.isEmpty() ? OK : FAILED;
+  }
+
+  private int diff(FileModelRegistry registry, Deque<String> args) {
+    String model = need(args, "MODEL");
+    SemVer a = SemVer.parse(need(args, "V1"));
+    SemVer b = SemVer.parse(need(args, "V2"));
+    noMore(args);
+    VersionDiff d = registry.compare(model, a, b);
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("model", model);
+      o.put("from", a.toString());
+      o.put("to", b.toString());
+      o.put("metricDeltas", d.metricDeltas());
+      o.put("metricsOnlyInFrom", d.metricsOnlyInFrom());
+      o.put("metricsOnlyInTo", d.metricsOnlyInTo());
+      o.put("tagChanges", d.tagChanges());
+      o.put("addedFiles", d.addedFiles());
+      o.put("removedFiles", d.removedFiles());
+      o.put("changedFiles", d.changedFiles());
+      print(o);
+    } else {
+      out.println(model + " " + a + " -> " + b);
+      d.metricDeltas().forEach((k, v) -> out.printf(Locale.ROOT, "metric %s %+.6g%n", k, v));
+      d.metricsOnlyInFrom().forEach(k -> out.println("metric " + k + " only in " + a));
+      d.metricsOnlyInTo().forEach(k -> out.println("metric " + k + " only in " + b));
+      d.tagChanges().forEach((k, v) -> out.println("tag " + k + ": " + v.get(0) + " -> " + v.get(1)));
+      d.addedFiles().forEach(f -> out.println("file added " + f));
+      d.removedFiles().forEach(f -> out.println("file removed " + f));
+      d.changedFiles().forEach(f -> out.println("file changed " + f));
+    }
+    return OK;
+  }
+
+  private int gc(FileModelRegistry registry, Deque<String> args) {
+    List<String> positional = new ArrayList<>();
+    Map<String, List<String>> opts = options(args, positional, List.of("--keep"), List.of("--delete-ancestors"));
+    if (positional.size() != 1) {
+      throw new UsageError("gc needs MODEL");
+    }
+    int keep;
+    try {
+      keep = Integer.parseInt(one(opts, "--keep").orElseThrow(() -> new UsageError("gc needs --keep N")));
+    } catch (NumberFormatException e) {
+      throw new UsageError("--keep takes a whole number");
+    }
+    RetentionPolicy policy = RetentionPolicy.keepLast(keep);
+    if (opts.containsKey("--delete-ancestors")) {
+      policy = policy.deletingAncestors();
+    }
+    List<SemVer> deleted = registry.gc(positional.get(0), policy);
+    if (json) {
+      print(Map.of("deleted", deleted.stream().map(SemVer::toString).toList()));
+    } else {
+      out.println(deleted.isEmpty() ? "nothing to delete" : "deleted " + deleted);
+    }
+    return OK;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static Map<String, Object> manifestJson(Manifest m) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("name", m.name());
+    o.put("version", m.version().toString());
+    o.put("format", m.format());
+    o.put("primaryFile", m.primaryFile());
+    List<Map<String, Object>> files = new ArrayList<>();
+    for (FileEntry f : m.files()) {
+      files.add(Map.of("path", f.path(), "size", f.size(), "sha256", f.sha256()));
+    }
+    o.put("files", files);
+    o.put("createdAt", m.createdAt().toString());
+    o.put("createdBy", m.createdBy());
+    o.put("parent", m.parent() == null ? null : m.parent().toString());
+    o.put("tags", m.tags());
+    o.put("metrics", m.metrics());
+    o.put("description", m.description());
+    o.put("signature", m.signature() == null ? null : m.signature().toString());
+    return o;
+  }
+
+  private void print(Object value) {
+    try {
+      out.println(JSON.writeValueAsString(value));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private int usage(String message) {
+    err.println("error: " + message);
+    err.println("run 'swell-registry --help' for usage");
+    return USAGE;
+  }
+
+  private static Map<String, List<String>> options(Deque<String> args, List<String> positional,
+      List<String> withValue, List<String> flags) {
+    Map<String, List<String>> opts = new LinkedHashMap<>();
+    while (!args.isEmpty()) {
+      String a = args.pollFirst();
+      if (withValue.contains(a)) {
+        if (args.isEmpty()) {
+          throw new UsageError(a + " needs a value");
+        }
+        opts.computeIfAbsent(a, k -> new ArrayList<>()).add(args.pollFirst());
+      } else if (flags.contains(a)) {
+        opts.put(a, List.of());
+      } else if (a.startsWith("--")) {
+        throw new UsageError("unknown option " + a);
+      } else {
+        positional.add(a);
+      }
+    }
+    return opts;
+  }
+
+  private static java.util.Optional<String> one(Map<String, List<String>> opts, String name) {
+    List<String> values = opts.get(name);
+    if (values == null) {
+      return java.util.Optional.empty();
+    }
+    if (values.size() > 1) {
+      throw new UsageError(name + " given more than once");
+    }
+    return java.util.Optional.of(values.get(0));
+  }
+
+  private static String[] keyValue(String text, String option) {
+    int eq = text.indexOf('=');
+    if (eq <= 0) {
+      throw new UsageError(option + " takes KEY=VALUE, got '" + text + "'");
+    }
+    return new String[] {text.substring(0, eq), text.substring(eq + 1)};
+  }
+
+  private static String need(Deque<String> args, String what) {
+    if (args.isEmpty()) {
+      throw new UsageError("missing " + what);
+    }
+    return args.pollFirst();
+  }
+
+  private static void noMore(Deque<String> args) {
+    if (!args.isEmpty()) {
+      throw new UsageError("unexpected argument '" + args.peekFirst() + "'");
+    }
+  }
+
+  /** A wrong command line. */
+  private static final class UsageError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageError(String message) {
+      super(message);
+    }
+  }
+}
