@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,6 +90,8 @@ public final class FileModelRegistry implements ModelRepository {
   private final String actor;
   /** Verified versions: folder to the fingerprint (sizes and times) of its files when verified. */
   private final Map<Path, List<Object>> verified = new ConcurrentHashMap<>();
+  /** Parsed alias files by path, with the identity, time and size of the file parsed. */
+  private final Map<Path, CachedAliases> aliasCache = new ConcurrentHashMap<>();
 
   private FileModelRegistry(Path root, Clock clock, String actor) {
     this.root = root;
@@ -720,16 +723,31 @@ public final class FileModelRegistry implements ModelRepository {
     }
   }
 
+  /**
+   * Reads a model's aliases, from the cache when the file is the one read last time. Alias files
+   * are only ever replaced by a rename, so a new file has a new identity (inode) even when its
+   * size and time are equal to the old one's.
+   */
   private AliasBook readAliases(Path modelDir) {
     Path file = modelDir.resolve("aliases.json");
     try {
-      return RegistryJson.aliases(Files.readAllBytes(file));
+      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      List<Object> stamp = Arrays.asList(attrs.fileKey(), attrs.lastModifiedTime(), attrs.size());
+      CachedAliases cached = aliasCache.get(file);
+      if (cached != null && attrs.fileKey() != null && cached.stamp().equals(stamp)) {
+        return cached.book();
+      }
+      AliasBook book = RegistryJson.aliases(Files.readAllBytes(file));
+      aliasCache.put(file, new CachedAliases(stamp, book));
+      return book;
     } catch (NoSuchFileException e) {
       return AliasBook.EMPTY;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
   }
+
+  private record CachedAliases(List<Object> stamp, AliasBook book) {}
 
   private static void writeAliases(Path modelDir, AliasBook book, String alias, AliasBook.Entry entry)
       throws IOException {

@@ -1,10 +1,19 @@
 package dev.swell.registry;
 
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,10 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches a registry folder and tells a listener of every version published or deleted and every
  * alias moved or rolled back, whichever process made the change. It compares each model's state
- * (version folders and alias targets) with what it saw last, every poll interval, so the delay
- * between a change and its event is at most one interval plus the time of one scan; nothing is
- * missed even when a writer crashed before appending to the event log. Alias moves come with the
- * actor and time from the alias history.
+ * (version folders and alias targets) with what it saw last. A scan runs at once when the file
+ * system's {@link WatchService} reports a change in a model's folder (inotify on Linux: within
+ * milliseconds), and in any case every poll interval, which bounds the delay where file-system
+ * events do not arrive (network file systems): at most one interval plus the time of one scan.
+ * Nothing is missed even when a writer crashed before appending to the event log. Alias moves come
+ * with the actor and time from the alias history.
  *
  * <p>The first scan, at start, records the state without reporting it. Close the watcher to stop
  * its thread.
@@ -48,6 +59,56 @@ public final class RegistryWatcher implements AutoCloseable {
     }
     timer.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(),
         TimeUnit.MILLISECONDS);
+    this.watchService = startWatchService();
+  }
+
+  private final WatchService watchService;
+  private final Set<Path> registered = ConcurrentHashMap.newKeySet();
+
+  /** Starts a thread that turns file-system events into immediate scans; null if unsupported. */
+  private WatchService startWatchService() {
+    Path models = registry.root().resolve("models");
+    try {
+      WatchService ws = models.getFileSystem().newWatchService();
+      registerAll(ws, models);
+      Thread t = new Thread(() -> {
+        try {
+          while (true) {
+            WatchKey key = ws.take();
+            key.pollEvents();
+            key.reset();
+            registerAll(ws, models);
+            timer.execute(this::poll);
+          }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+          // closed
+        } catch (IOException | RuntimeException e) {
+          log.warn("file-system watching of {} stopped; polling goes on", models, e);
+        }
+      }, "swell-registry-watch-fs");
+      t.setDaemon(true);
+      t.start();
+      return ws;
+    } catch (IOException | UnsupportedOperationException e) {
+      log.info("no file-system watching for {} ({}); polling only", models, e.toString());
+      return null;
+    }
+  }
+
+  /** Registers the models folder, each model folder and each versions folder, once each. */
+  private void registerAll(WatchService ws, Path models) throws IOException {
+    List<Path> dirs = new java.util.ArrayList<>();
+    dirs.add(models);
+    for (String m : registry.models()) {
+      dirs.add(models.resolve(m));
+      dirs.add(models.resolve(m).resolve("versions"));
+    }
+    for (Path d : dirs) {
+      if (Files.isDirectory(d) && registered.add(d)) {
+        d.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
+            StandardWatchEventKinds.ENTRY_MODIFY);
+      }
+    }
   }
 
   private synchronized void poll() {
@@ -113,5 +174,12 @@ public final class RegistryWatcher implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    if (watchService != null) {
+      try {
+        watchService.close();
+      } catch (IOException e) {
+        log.debug("closing the watch service", e);
+      }
+    }
   }
 }

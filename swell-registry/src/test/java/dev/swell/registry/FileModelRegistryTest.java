@@ -297,6 +297,23 @@ class FileModelRegistryTest {
     assertThat(heard).noneMatch(e -> e.version().toString().equals("1.0.0") && e.type() == RegistryEvent.Type.PUBLISHED);
   }
 
+  @Test
+  @DisplayName("file-system events trigger a scan long before the poll interval")
+  void watchServiceWakesTheWatcher() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"));
+    publish("m", "1.0.0", "a");
+    List<RegistryEvent> heard = new CopyOnWriteArrayList<>();
+    try (RegistryWatcher w = registry.watch(heard::add, Duration.ofMinutes(10))) {
+      long start = System.nanoTime();
+      registry.setAlias("m", "production", SemVer.parse("1.0.0"));
+      waitFor(() -> !heard.isEmpty(), 10);
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(ms).as("event delay with a 10-minute poll interval, ms").isLessThan(5000);
+      publish("n", "1.0.0", "new model");
+      waitFor(() -> heard.stream().anyMatch(e -> e.model().equals("n")), 10);
+    }
+  }
+
   static void waitFor(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.getAsBoolean()) {
