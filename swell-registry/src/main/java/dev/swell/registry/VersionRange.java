@@ -61,7 +61,12 @@ public final class VersionRange {
   public static VersionRange parse(String text) {
     List<List<Comparator>> sets = new ArrayList<>();
     for (String part : text.split("\\|\\|", -1)) {
-      List<String> tokens = tokens(part);
+      List<String> tokens;
+      try {
+        tokens = tokens(part);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("range '" + text + "': " + e.getMessage(), e);
+      }
       List<Comparator> set = new ArrayList<>();
       if (tokens.isEmpty()) {
         if (text.contains("||")) {
