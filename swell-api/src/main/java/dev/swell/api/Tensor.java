@@ -530,14 +530,20 @@ public final class Tensor {
    * @throws IllegalArgumentException if a dimension is negative or the product overflows
    */
   public static int elementCount(long... shape) {
-    long count = 1;
+    boolean empty = false;
     for (int i = 0; i < shape.length; i++) {
-      long d = shape[i];
-      if (d < 0) {
+      if (shape[i] < 0) {
         throw new IllegalArgumentException(
             "dimension " + i + " of shape " + Arrays.toString(shape) + " is negative");
       }
-      if (d != 0 && count > Integer.MAX_VALUE / d) {
+      empty |= shape[i] == 0;
+    }
+    if (empty) {
+      return 0; // whatever the other dimensions, in any order
+    }
+    long count = 1;
+    for (long d : shape) {
+      if (count > Integer.MAX_VALUE / d) {
         throw new IllegalArgumentException(
             "shape " + Arrays.toString(shape) + " has more than " + Integer.MAX_VALUE + " elements");
       }
