@@ -1,10 +1,10 @@
 package dev.swell.onnx.testing;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
@@ -21,185 +21,240 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * Writes small ONNX models from Java, for tests and benchmarks: an MLP with seeded weights, an
- * Identity and a Cast for every dtype, a two-input two-output model, a fixed-shape model and one
- * that fails at run time for some inputs. Models use IR version 8 and opset 13; the batch
- * dimension is symbolic ({@code batch}), so ONNX Runtime reports it as dynamic.
+ * Writes small ONNX models for tests and benchmarks, built directly from the ONNX protobuf classes
+ * that {@code tribuo-util-onnx} ships ({@code ai.onnx.proto.OnnxMl}): an MLP with seeded weights, an
+ * Identity and a Cast for every {@link DType}, a two-input two-output model, a fixed-shape model and
+ * a model that loads but fails at run time for some inputs.
  *
- * <p>Each method writes (atomically) into a folder a file whose name encodes its parameters, and
- * reuses that file when it exists.
+ * <p>Every model has IR version {@value #IR_VERSION} and imports the default ONNX domain at opset
+ * {@value #OPSET}, which ONNX Runtime 1.29 loads. The batch dimension is symbolic (dim_param
+ * {@code batch}), so ONNX Runtime reports it as {@code -1}; other variable dimensions are symbolic
+ * too ({@code n}, {@code rows}).
+ *
+ * <p>Each method writes into a folder a file whose name encodes every parameter of the model, and
+ * returns the existing file instead when it is already there, so repeated calls (also from
+ * concurrent threads or JVMs) are cheap. A file is written to a temporary file in the same folder
+ * first and then moved into place, so no reader ever sees a partial model.
  */
 public final class OnnxModels {
 
-  private static final long IR_VERSION = 8;
-  private static final long OPSET = 13;
+  /** The ONNX IR version written into every model. */
+  public static final long IR_VERSION = 8;
+
+  /** The opset of the default ONNX domain imported by every model. */
+  public static final long OPSET = 13;
+
+  private static final String BATCH = "batch";
 
   private OnnxModels() {}
 
   /**
-   * Writes the MLP {@code y = relu(x·W1 + b1)·W2 + b2} with {@link MlpWeights} from a seed: input
-   * {@code x} float32 [batch, in], output {@code y} float32 [batch, out].
+   * Writes the MLP {@code y = relu(x·W1 + b1)·W2 + b2} whose weights are
+   * {@link MlpWeights#generate(int, int, int, long)}: input {@code x} float32 [batch, in], then
+   * Gemm (W1 as an [in, hidden] initializer, transB = 0), Relu, Gemm (W2 [hidden, out]), output
+   * {@code y} float32 [batch, out]. {@link MlpWeights#apply(float[], int)} is its oracle.
    *
-   * @param dir the folder
-   * @param in input width
-   * @param hidden hidden width
-   * @param out output width
+   * @param dir the folder to write into (created if missing)
+   * @param in input width, at least 1
+   * @param hidden hidden width, at least 1
+   * @param out output width, at least 1
    * @param seed the weights' seed
-   * @return the model file
+   * @return the model file, {@code mlp-<in>-<hidden>-<out>-<seed>.onnx}
+   * @throws IllegalArgumentException if a width is not positive
+   * @throws UncheckedIOException if the file cannot be written
    */
   public static Path mlp(Path dir, int in, int hidden, int out, long seed) {
-    MlpWeights w = MlpWeights.generate(in, hidden, out, seed);
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("mlp")
-        .addInput(value("x", DType.FLOAT32, "batch", in))
-        .addOutput(value("y", DType.FLOAT32, "batch", out))
-        .addInitializer(floats("W1", w.w1(), in, hidden))
-        .addInitializer(floats("b1", w.b1(), hidden))
-        .addInitializer(floats("W2", w.w2(), hidden, out))
-        .addInitializer(floats("b2", w.b2(), out))
-        .addNode(node("Gemm", List.of("x", "W1", "b1"), "h"))
-        .addNode(node("Relu", List.of("h"), "r"))
-        .addNode(node("Gemm", List.of("r", "W2", "b2"), "y"))
-        .build();
-    return write(dir, "mlp-" + in + "-" + hidden + "-" + out + "-" + seed + ".onnx", graph);
+    if (in < 1 || hidden < 1 || out < 1) {
+      throw new IllegalArgumentException(
+          "widths must be positive: in=" + in + ", hidden=" + hidden + ", out=" + out);
+    }
+    String fileName = "mlp-" + in + "-" + hidden + "-" + out + "-" + seed + ".onnx";
+    return writeIfAbsent(dir, fileName, () -> {
+      MlpWeights w = MlpWeights.generate(in, hidden, out, seed);
+      return GraphProto.newBuilder()
+          .setName("mlp")
+          .addInput(value("x", DType.FLOAT32, BATCH, in))
+          .addOutput(value("y", DType.FLOAT32, BATCH, out))
+          .addInitializer(floats("W1", w.w1(), in, hidden))
+          .addInitializer(floats("b1", w.b1(), hidden))
+          .addInitializer(floats("W2", w.w2(), hidden, out))
+          .addInitializer(floats("b2", w.b2(), out))
+          .addNode(gemm("gemm1", "x", "W1", "b1", "h"))
+          .addNode(node("Relu", "relu", List.of("h"), "r"))
+          .addNode(gemm("gemm2", "r", "W2", "b2", "y"))
+          .build();
+    });
   }
 
   /**
-   * Writes an Identity: input {@code x} [batch, n] of a dtype, output {@code y} the same.
+   * Writes a single Identity node: input {@code x} and output {@code y}, both of {@code dtype} with
+   * shape [batch, n] (both dimensions symbolic). Works for every dtype, including float16, bfloat16,
+   * bool and string.
    *
-   * @param dir the folder
-   * @param dtype the element type
-   * @return the model file
+   * @param dir the folder to write into (created if missing)
+   * @param dtype the element type of input and output
+   * @return the model file, {@code identity-<dtype>.onnx}
+   * @throws UncheckedIOException if the file cannot be written
    */
   public static Path identity(Path dir, DType dtype) {
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("identity")
-        .addInput(value("x", dtype, "batch", "n"))
-        .addOutput(value("y", dtype, "batch", "n"))
-        .addNode(node("Identity", List.of("x"), "y"))
-        .build();
-    return write(dir, "identity-" + dtype.displayName() + ".onnx", graph);
+    Objects.requireNonNull(dtype, "dtype");
+    return writeIfAbsent(dir, "identity-" + dtype.displayName() + ".onnx", () ->
+        GraphProto.newBuilder()
+            .setName("identity_" + dtype.displayName())
+            .addInput(value("x", dtype, BATCH, "n"))
+            .addOutput(value("y", dtype, BATCH, "n"))
+            .addNode(node("Identity", "identity", List.of("x"), "y"))
+            .build());
   }
 
   /**
-   * Writes a Cast: input {@code x} [batch, n] of one dtype, output {@code y} of another.
+   * Writes a single Cast node: input {@code x} of {@code from}, output {@code y} of {@code to}, both
+   * of shape [batch, n]. Cast follows ONNX semantics: float to integer truncates toward zero,
+   * anything non-zero becomes {@code true}, numbers to and from strings are formatted and parsed.
    *
-   * @param dir the folder
+   * @param dir the folder to write into (created if missing)
    * @param from the input's element type
    * @param to the output's element type
-   * @return the model file
+   * @return the model file, {@code cast-<from>-<to>.onnx}
+   * @throws UncheckedIOException if the file cannot be written
    */
   public static Path cast(Path dir, DType from, DType to) {
-    NodeProto cast = node("Cast", List.of("x"), "y").toBuilder()
-        .addAttribute(AttributeProto.newBuilder().setName("to")
-            .setType(AttributeProto.AttributeType.INT).setI(elemType(to)))
-        .build();
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("cast")
-        .addInput(value("x", from, "batch", "n"))
-        .addOutput(value("y", to, "batch", "n"))
-        .addNode(cast)
-        .build();
-    return write(dir, "cast-" + from.displayName() + "-" + to.displayName() + ".onnx", graph);
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    String fileName = "cast-" + from.displayName() + "-" + to.displayName() + ".onnx";
+    return writeIfAbsent(dir, fileName, () -> {
+      NodeProto cast = node("Cast", "cast", List.of("x"), "y").toBuilder()
+          .addAttribute(AttributeProto.newBuilder()
+              .setName("to")
+              .setType(AttributeProto.AttributeType.INT)
+              .setI(elemType(to)))
+          .build();
+      return GraphProto.newBuilder()
+          .setName("cast_" + from.displayName() + "_to_" + to.displayName())
+          .addInput(value("x", from, BATCH, "n"))
+          .addOutput(value("y", to, BATCH, "n"))
+          .addNode(cast)
+          .build();
+    });
   }
 
   /**
-   * Writes a model of two inputs, {@code a} and {@code b} (float32 [batch, 4]), and two outputs,
-   * {@code sum} = a + b and {@code product} = a × b, in that order.
+   * Writes a model with two inputs and two outputs: inputs {@code a} and {@code b}, float32
+   * [batch, 4]; outputs {@code sum} = a + b (Add) and {@code product} = a × b (Mul), declared in
+   * that order.
    *
-   * @param dir the folder
-   * @return the model file
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code two-in-two-out.onnx}
+   * @throws UncheckedIOException if the file cannot be written
    */
   public static Path twoInTwoOut(Path dir) {
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("two_in_two_out")
-        .addInput(value("a", DType.FLOAT32, "batch", 4))
-        .addInput(value("b", DType.FLOAT32, "batch", 4))
-        .addOutput(value("sum", DType.FLOAT32, "batch", 4))
-        .addOutput(value("product", DType.FLOAT32, "batch", 4))
-        .addNode(node("Add", List.of("a", "b"), "sum"))
-        .addNode(node("Mul", List.of("a", "b"), "product"))
-        .build();
-    return write(dir, "two-in-two-out.onnx", graph);
+    return writeIfAbsent(dir, "two-in-two-out.onnx", () ->
+        GraphProto.newBuilder()
+            .setName("two_in_two_out")
+            .addInput(value("a", DType.FLOAT32, BATCH, 4))
+            .addInput(value("b", DType.FLOAT32, BATCH, 4))
+            .addOutput(value("sum", DType.FLOAT32, BATCH, 4))
+            .addOutput(value("product", DType.FLOAT32, BATCH, 4))
+            .addNode(node("Add", "add", List.of("a", "b"), "sum"))
+            .addNode(node("Mul", "mul", List.of("a", "b"), "product"))
+            .build());
   }
 
   /**
-   * Writes an Identity with a fully fixed shape: input {@code x} float32 [2, 3], output {@code y}.
+   * Writes an Identity whose shape is fully fixed: input {@code x} float32 [2, 3], output {@code y}
+   * float32 [2, 3]. ONNX Runtime refuses any other input shape before running, which makes it the
+   * model for testing fixed-dimension validation.
    *
-   * @param dir the folder
-   * @return the model file
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code fixed-2x3.onnx}
+   * @throws UncheckedIOException if the file cannot be written
    */
   public static Path fixedShape(Path dir) {
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("fixed")
-        .addInput(value("x", DType.FLOAT32, 2, 3))
-        .addOutput(value("y", DType.FLOAT32, 2, 3))
-        .addNode(node("Identity", List.of("x"), "y"))
-        .build();
-    return write(dir, "fixed-2x3.onnx", graph);
+    return writeIfAbsent(dir, "fixed-2x3.onnx", () ->
+        GraphProto.newBuilder()
+            .setName("fixed_2x3")
+            .addInput(value("x", DType.FLOAT32, 2, 3))
+            .addOutput(value("y", DType.FLOAT32, 2, 3))
+            .addNode(node("Identity", "identity", List.of("x"), "y"))
+            .build());
   }
 
   /**
-   * Writes a model that loads but fails at run time for some inputs: input {@code x} float32
-   * [batch, n] reshaped to [-1, 5], which ONNX Runtime refuses when batch × n is not a multiple of
-   * 5.
+   * Writes a model that loads and accepts any [batch, n] input by its declared shape but fails in
+   * the kernel for some of them: input {@code x} float32 [batch, n] is reshaped to [-1, 5] (output
+   * {@code y} float32 [rows, 5]), which ONNX Runtime refuses at run time with an error when
+   * batch × n is not a multiple of 5. A [2, 5] input succeeds, a [1, 3] input fails.
    *
-   * @param dir the folder
-   * @return the model file
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code reshape-by-5.onnx}
+   * @throws UncheckedIOException if the file cannot be written
    */
   public static Path failingAtRuntime(Path dir) {
-    ByteBuffer shape = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-    shape.putLong(-1).putLong(5).flip();
-    GraphProto graph = GraphProto.newBuilder()
-        .setName("reshape_by_5")
-        .addInput(value("x", DType.FLOAT32, "batch", "n"))
-        .addOutput(value("y", DType.FLOAT32, "rows", 5))
-        .addInitializer(TensorProto.newBuilder().setName("shape")
-            .setDataType(TensorProto.DataType.INT64.getNumber()).addDims(2)
-            .setRawData(ByteString.copyFrom(shape)))
-        .addNode(node("Reshape", List.of("x", "shape"), "y"))
-        .build();
-    return write(dir, "reshape-by-5.onnx", graph);
+    return writeIfAbsent(dir, "reshape-by-5.onnx", () ->
+        GraphProto.newBuilder()
+            .setName("reshape_by_5")
+            .addInput(value("x", DType.FLOAT32, BATCH, "n"))
+            .addOutput(value("y", DType.FLOAT32, "rows", 5))
+            .addInitializer(longs("shape", new long[] {-1, 5}, 2))
+            .addNode(node("Reshape", "reshape", List.of("x", "shape"), "y"))
+            .build());
   }
 
   /**
-   * Returns the ONNX element type number of a dtype.
+   * Returns the ONNX element type number ({@code TensorProto.DataType}) of a dtype, as used in a
+   * model's type descriptions and in Cast's {@code to} attribute.
    *
    * @param dtype the dtype
-   * @return the {@code TensorProto.DataType} number
+   * @return the {@code TensorProto.DataType} number, such as 1 for float32
    */
   public static int elemType(DType dtype) {
+    TensorProto.DataType t;
     switch (dtype) {
       case FLOAT32:
-        return TensorProto.DataType.FLOAT.getNumber();
+        t = TensorProto.DataType.FLOAT;
+        break;
       case FLOAT64:
-        return TensorProto.DataType.DOUBLE.getNumber();
+        t = TensorProto.DataType.DOUBLE;
+        break;
       case FLOAT16:
-        return TensorProto.DataType.FLOAT16.getNumber();
+        t = TensorProto.DataType.FLOAT16;
+        break;
       case BFLOAT16:
-        return TensorProto.DataType.BFLOAT16.getNumber();
+        t = TensorProto.DataType.BFLOAT16;
+        break;
       case INT8:
-        return TensorProto.DataType.INT8.getNumber();
+        t = TensorProto.DataType.INT8;
+        break;
       case UINT8:
-        return TensorProto.DataType.UINT8.getNumber();
+        t = TensorProto.DataType.UINT8;
+        break;
       case INT16:
-        return TensorProto.DataType.INT16.getNumber();
+        t = TensorProto.DataType.INT16;
+        break;
       case INT32:
-        return TensorProto.DataType.INT32.getNumber();
+        t = TensorProto.DataType.INT32;
+        break;
       case INT64:
-        return TensorProto.DataType.INT64.getNumber();
+        t = TensorProto.DataType.INT64;
+        break;
       case BOOL:
-        return TensorProto.DataType.BOOL.getNumber();
+        t = TensorProto.DataType.BOOL;
+        break;
       case STRING:
-        return TensorProto.DataType.STRING.getNumber();
+        t = TensorProto.DataType.STRING;
+        break;
       default:
-        throw new IllegalArgumentException(String.valueOf(dtype));
+        throw new IllegalArgumentException("no ONNX element type for " + dtype);
     }
+    return t.getNumber();
   }
 
-  /** A value description; each dim is an Integer (fixed) or a String (symbolic). */
+  // ---------------------------------------------------------------- graph pieces
+
+  /** Describes a tensor value; each dim is a Number (fixed size) or a String (symbolic name). */
   private static ValueInfoProto value(String name, DType dtype, Object... dims) {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (Object d : dims) {
@@ -213,26 +268,56 @@ public final class OnnxModels {
     }
     return ValueInfoProto.newBuilder()
         .setName(name)
-        .setType(TypeProto.newBuilder().setTensorType(
-            TypeProto.Tensor.newBuilder().setElemType(elemType(dtype)).setShape(shape)))
+        .setType(TypeProto.newBuilder()
+            .setTensorType(TypeProto.Tensor.newBuilder()
+                .setElemType(elemType(dtype))
+                .setShape(shape)))
         .build();
   }
 
-  private static NodeProto node(String op, List<String> inputs, String output) {
+  private static NodeProto node(String op, String name, List<String> inputs, String output) {
     return NodeProto.newBuilder()
         .setOpType(op)
-        .setName(op + "_" + output)
+        .setName(name)
         .addAllInput(inputs)
         .addOutput(output)
         .build();
   }
 
+  private static NodeProto gemm(String name, String a, String b, String c, String output) {
+    return node("Gemm", name, List.of(a, b, c), output).toBuilder()
+        .addAttribute(intAttribute("transA", 0))
+        .addAttribute(intAttribute("transB", 0))
+        .build();
+  }
+
+  private static AttributeProto intAttribute(String name, long value) {
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.INT)
+        .setI(value)
+        .build();
+  }
+
+  /** A float32 initializer; ONNX raw data is little-endian whatever the platform. */
   private static TensorProto floats(String name, float[] data, long... dims) {
-    ByteBuffer raw = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer raw = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     raw.asFloatBuffer().put(data);
+    return tensor(name, TensorProto.DataType.FLOAT, raw, dims);
+  }
+
+  /** An int64 initializer, little-endian raw data. */
+  private static TensorProto longs(String name, long[] data, long... dims) {
+    ByteBuffer raw = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    raw.asLongBuffer().put(data);
+    return tensor(name, TensorProto.DataType.INT64, raw, dims);
+  }
+
+  private static TensorProto tensor(
+      String name, TensorProto.DataType type, ByteBuffer raw, long... dims) {
     TensorProto.Builder t = TensorProto.newBuilder()
         .setName(name)
-        .setDataType(TensorProto.DataType.FLOAT.getNumber())
+        .setDataType(type.getNumber())
         .setRawData(ByteString.copyFrom(raw.array()));
     for (long d : dims) {
       t.addDims(d);
@@ -240,29 +325,43 @@ public final class OnnxModels {
     return t.build();
   }
 
-  private static Path write(Path dir, String fileName, GraphProto graph) {
+  // ---------------------------------------------------------------- files
+
+  /** Builds a graph lazily, only when its file has to be written. */
+  @FunctionalInterface
+  private interface GraphSource {
+    GraphProto build();
+  }
+
+  private static Path writeIfAbsent(Path dir, String fileName, GraphSource graph) {
+    Objects.requireNonNull(dir, "dir");
     Path file = dir.resolve(fileName);
-    if (Files.exists(file)) {
+    if (Files.isRegularFile(file)) {
       return file;
     }
     ModelProto model = ModelProto.newBuilder()
         .setIrVersion(IR_VERSION)
         .setProducerName("swell-tests")
-        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-        .setGraph(graph)
+        .setProducerVersion("1")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .setGraph(graph.build())
         .build();
     try {
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, fileName, ".tmp");
-      Files.write(tmp, model.toByteArray());
+      Path tmp = Files.createTempFile(dir, "." + fileName + ".", ".tmp");
       try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        Files.write(tmp, model.toByteArray());
+        try {
+          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
       }
       return file;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot write the test model " + file, e);
     }
   }
 }
