@@ -150,10 +150,12 @@ public final class FileModelRegistry implements ModelRepository {
       Files.createDirectories(staging.resolve(FILES));
       List<FileEntry> entries = stageFiles(request, staging.resolve(FILES));
       try (ModelLock lock = ModelLock.acquire(modelDir.resolve(".lock"))) {
-        List<SemVer> existing = versionsUnlocked(request.model());
+        // Listing every version costs O(n): only a bump or a parent-is-latest needs it.
+        List<SemVer> existing = request.version() == null || request.parentFromLatest()
+            ? versionsUnlocked(request.model()) : List.of();
         SemVer latest = existing.isEmpty() ? null : existing.get(0);
         SemVer parent = request.parentFromLatest() ? latest : request.parent();
-        if (parent != null && !existing.contains(parent)) {
+        if (parent != null && !Files.isDirectory(versionDir(request.model(), parent))) {
           throw new IllegalStateException("parent version " + parent + " of model '" + request.model()
               + "' does not exist");
         }
@@ -379,7 +381,7 @@ public final class FileModelRegistry implements ModelRepository {
         }
       }
       try {
-        AliasBook book = readAliases(modelDir(model));
+        AliasBook book = readAliases(modelPath(model));
         for (Map.Entry<String, AliasBook.Entry> a : book.entries().entrySet()) {
           if (!Files.isDirectory(versionDir(model, a.getValue().target()))) {
             problems.add("model '" + model + "': alias '" + a.getKey() + "' points at missing version "
@@ -570,7 +572,7 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public Map<String, SemVer> aliases(String model) {
     Map<String, SemVer> out = new TreeMap<>();
-    readAliases(modelDir(model)).entries().forEach((k, v) -> out.put(k, v.target()));
+    readAliases(modelPath(model)).entries().forEach((k, v) -> out.put(k, v.target()));
     return Collections.unmodifiableMap(out);
   }
 
@@ -582,7 +584,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @return its version, or empty if the alias is not set
    */
   public Optional<SemVer> alias(String model, String alias) {
-    AliasBook.Entry e = readAliases(modelDir(model)).entries().get(Names.alias(alias));
+    AliasBook.Entry e = readAliases(modelPath(model)).entries().get(Names.alias(alias));
     return Optional.ofNullable(e).map(AliasBook.Entry::target);
   }
 
@@ -594,7 +596,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @return the history; empty if the alias was never set
    */
   public List<AliasMove> aliasHistory(String model, String alias) {
-    AliasBook.Entry e = readAliases(modelDir(model)).entries().get(Names.alias(alias));
+    AliasBook.Entry e = readAliases(modelPath(model)).entries().get(Names.alias(alias));
     return e == null ? List.of() : e.history();
   }
 
@@ -766,7 +768,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws UncheckedIOException if a complete line does not parse
    */
   public List<RegistryEvent> events(String model) {
-    Path file = modelDir(model).resolve("events.log");
+    Path file = modelPath(model).resolve("events.log");
     List<RegistryEvent> out = new ArrayList<>();
     String text;
     try {
@@ -909,7 +911,7 @@ public final class FileModelRegistry implements ModelRepository {
   record ModelState(Set<SemVer> versions, Map<String, AliasBook.Entry> aliases) {}
 
   ModelState state(String model) {
-    return new ModelState(new HashSet<>(versionsUnlocked(model)), readAliases(modelDir(model)).entries());
+    return new ModelState(new HashSet<>(versionsUnlocked(model)), readAliases(modelPath(model)).entries());
   }
 
   Instant now() {
@@ -944,32 +946,38 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public SemVer resolveVersion(String model, VersionSelector selector) {
     Names.model(model);
-    List<SemVer> versions = versionsUnlocked(model);
-    if (versions.isEmpty()) {
-      throw new ModelNotFoundException("no versions in registry " + root + " (models: " + models() + ")",
-          model, selector.toString());
-    }
     Optional<SemVer> found;
     switch (selector.kind()) {
-      case EXACT: {
+      case EXACT: { // no listing: one stat
         SemVer v = SemVer.parse(selector.value());
-        found = versions.stream().filter(v::equals).findFirst();
+        found = Files.isDirectory(versionDir(model, v)) ? Optional.of(v) : Optional.empty();
         break;
       }
-      case ALIAS:
-        found = alias(model, selector.value());
+      case ALIAS: // no listing: the alias file, parsed once and cached
+        found = alias(model, selector.value()).filter(v -> Files.isDirectory(versionDir(model, v)));
         break;
       case LATEST:
-        found = Optional.of(versions.get(0));
+        found = versionsUnlocked(model).stream().findFirst();
         break;
       case LATEST_STABLE:
-        found = versions.stream().filter(v -> !v.isPreRelease()).findFirst();
+        found = versionsUnlocked(model).stream().filter(v -> !v.isPreRelease()).findFirst();
         break;
       default:
-        found = VersionRange.parse(selector.value()).highest(versions);
+        found = VersionRange.parse(selector.value()).highest(versionsUnlocked(model));
     }
-    return found.orElseThrow(() -> new ModelNotFoundException("nothing matches " + selector
-        + "; versions: " + versions + ", aliases: " + aliases(model).keySet(), model, selector.toString()));
+    return found.orElseThrow(() -> notFound(model, selector));
+  }
+
+  private ModelNotFoundException notFound(String model, VersionSelector selector) {
+    List<SemVer> versions = versionsUnlocked(model);
+    if (versions.isEmpty()) {
+      return new ModelNotFoundException("no versions in registry " + root + " (models: " + models() + ")",
+          model, selector.toString());
+    }
+    Map<String, SemVer> aliases = new TreeMap<>();
+    readAliases(models.resolve(model)).entries().forEach((k, v) -> aliases.put(k, v.target()));
+    return new ModelNotFoundException("nothing matches " + selector + "; versions: " + versions
+        + ", aliases: " + aliases.keySet(), model, selector.toString());
   }
 
   // =================================================================== paths
@@ -984,6 +992,11 @@ public final class FileModelRegistry implements ModelRepository {
       throw new UncheckedIOException(e);
     }
     return dir;
+  }
+
+  /** The model's folder, for reading: validated, never created. */
+  private Path modelPath(String model) {
+    return models.resolve(Names.model(model));
   }
 
   private static Path lockFile(Path modelDir) {

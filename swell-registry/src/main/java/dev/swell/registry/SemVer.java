@@ -16,6 +16,8 @@ import java.util.Objects;
  * (as with {@link java.math.BigDecimal}). {@link #TOTAL_ORDER} breaks such ties by the build
  * metadata and is consistent with {@code equals}; use it to sort and for sorted collections.
  *
+ * <p>Instances are immutable and safe to share between threads.
+ *
  * <pre>{@code
  * SemVer v = SemVer.parse("1.4.0-rc.2");
  * v.isPreRelease();                             // true
@@ -67,6 +69,7 @@ public final class SemVer implements Comparable<SemVer> {
    * @param text such as {@code 1.2.3}, {@code 1.0.0-alpha.1} or {@code 1.0.0+20130313144700}
    * @return the version
    * @throws IllegalArgumentException if the text is not a semantic version; the message says why
+   * @throws NullPointerException if text is null
    */
   public static SemVer parse(String text) {
     Objects.requireNonNull(text, "version");
@@ -203,6 +206,7 @@ public final class SemVer implements Comparable<SemVer> {
    * release becomes that release).
    *
    * @return the bumped version, without pre-release or build metadata
+   * @throws ArithmeticException if the bumped number would exceed {@link Long#MAX_VALUE}
    */
   public SemVer bumpMajor() {
     if (isPreRelease() && minor == 0 && patch == 0) {
@@ -215,6 +219,7 @@ public final class SemVer implements Comparable<SemVer> {
    * Returns the next minor version: 1.2.3 becomes 1.3.0; 1.3.0-rc becomes 1.3.0.
    *
    * @return the bumped version, without pre-release or build metadata
+   * @throws ArithmeticException if the bumped number would exceed {@link Long#MAX_VALUE}
    */
   public SemVer bumpMinor() {
     if (isPreRelease() && patch == 0) {
@@ -227,6 +232,7 @@ public final class SemVer implements Comparable<SemVer> {
    * Returns the next patch version: 1.2.3 becomes 1.2.4; 1.2.3-rc.1 becomes 1.2.3.
    *
    * @return the bumped version, without pre-release or build metadata
+   * @throws ArithmeticException if the bumped number would exceed {@link Long#MAX_VALUE}
    */
   public SemVer bumpPatch() {
     if (isPreRelease()) {
@@ -238,11 +244,16 @@ public final class SemVer implements Comparable<SemVer> {
   /**
    * Returns this version with a pre-release part (and no build metadata).
    *
-   * @param preRelease such as {@code rc.1}
+   * @param preRelease such as {@code rc.1}: dot-separated identifiers, without a {@code +build} part
    * @return the version
-   * @throws IllegalArgumentException if the pre-release text is invalid
+   * @throws IllegalArgumentException if the pre-release text is invalid or contains build metadata
+   * @throws NullPointerException if preRelease is null
    */
   public SemVer withPreRelease(String preRelease) {
+    Objects.requireNonNull(preRelease, "preRelease");
+    if (preRelease.indexOf('+') >= 0) {
+      throw new IllegalArgumentException("pre-release '" + preRelease + "' contains '+': build metadata is not part of a pre-release");
+    }
     return parse(major + "." + minor + "." + patch + "-" + preRelease);
   }
 

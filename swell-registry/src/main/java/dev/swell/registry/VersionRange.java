@@ -15,6 +15,8 @@ import java.util.Optional;
  * pre-release of the same {@code MAJOR.MINOR.PATCH} (so {@code ^1.2.0} does not pick
  * {@code 1.3.0-beta}), unless pre-releases are asked for.
  *
+ * <p>Instances are immutable and safe to share between threads.
+ *
  * <pre>{@code
  * VersionRange.parse("^1.2").contains(SemVer.parse("1.9.0"));              // true
  * VersionRange.parse(">=1.0.0 <2.0.0").highest(versions);                  // the newest 1.x
@@ -57,6 +59,7 @@ public final class VersionRange {
    * @param text such as {@code ^1.2}, {@code ~1.2.3}, {@code >=1.0.0 <2.0.0} or {@code 1.x || 2.x}
    * @return the range
    * @throws IllegalArgumentException if the text is not a range; the message says why
+   * @throws NullPointerException if text is null
    */
   public static VersionRange parse(String text) {
     List<List<Comparator>> sets = new ArrayList<>();
@@ -145,10 +148,14 @@ public final class VersionRange {
       if (wild) {
         throw new IllegalArgumentException("'" + s + "' has a number after a wildcard");
       }
-      if (p.isEmpty() || !p.chars().allMatch(Character::isDigit) || (p.length() > 1 && p.charAt(0) == '0')) {
+      if (p.isEmpty() || !p.chars().allMatch(c -> c >= '0' && c <= '9') || (p.length() > 1 && p.charAt(0) == '0')) {
         throw new IllegalArgumentException("'" + p + "' in '" + s + "' is not a version number");
       }
-      nums[i] = Long.parseLong(p);
+      try {
+        nums[i] = Long.parseLong(p);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + p + "' in '" + s + "' is larger than " + Long.MAX_VALUE);
+      }
     }
     if (!rest.isEmpty() && nums[2] == null) {
       throw new IllegalArgumentException("'" + s + "' has a pre-release on a partial version");
@@ -168,32 +175,48 @@ public final class VersionRange {
     return SemVer.parse(major + "." + minor + "." + patch + "-0");
   }
 
+  /** The lowest version above every {@code major.*}, or null when there is none (major is the largest long). */
+  private static SemVer afterMajor(long major) {
+    return major == Long.MAX_VALUE ? null : upper(major + 1, 0, 0);
+  }
+
+  /** The lowest version above every {@code major.minor.*}, or null when there is none. */
+  private static SemVer afterMinor(long major, long minor) {
+    return minor == Long.MAX_VALUE ? afterMajor(major) : upper(major, minor + 1, 0);
+  }
+
+  /** The lowest version above every {@code major.minor.patch} pre-release and release, or null. */
+  private static SemVer afterPatch(long major, long minor, long patch) {
+    return patch == Long.MAX_VALUE ? afterMinor(major, minor) : upper(major, minor, patch + 1);
+  }
+
+  private static void addBelow(List<Comparator> out, SemVer bound) {
+    if (bound != null) {
+      out.add(new Comparator(Op.LT, bound, true));
+    }
+  }
+
   private static List<Comparator> comparators(String token) {
     List<Comparator> out = new ArrayList<>();
     if (token.equals("*") || token.equalsIgnoreCase("x")) {
       out.add(new Comparator(Op.GE, SemVer.of(0, 0, 0), true));
       return out;
     }
-    if (token.startsWith("^")) {
-      Partial p = partial(token.substring(1));
-      out.add(new Comparator(Op.GE, p.floor(), false));
-      long ma = Partial.n(p.major());
-      if (ma > 0 || p.minor() == null) {
-        out.add(new Comparator(Op.LT, upper(ma + 1, 0, 0), true));
-      } else if (p.minor() > 0 || p.patch() == null) {
-        out.add(new Comparator(Op.LT, upper(0, p.minor() + 1, 0), true));
-      } else {
-        out.add(new Comparator(Op.LT, upper(0, 0, p.patch() + 1), true));
-      }
-      return out;
-    }
-    if (token.startsWith("~")) {
+    if (token.startsWith("^") || token.startsWith("~")) {
+      boolean caret = token.startsWith("^");
       Partial p = partial(token.substring(token.startsWith("~>") ? 2 : 1));
+      if (p.major() == null) { // ^* and ~* are *, as in npm
+        out.add(new Comparator(Op.GE, SemVer.of(0, 0, 0), true));
+        return out;
+      }
       out.add(new Comparator(Op.GE, p.floor(), false));
-      if (p.minor() == null) {
-        out.add(new Comparator(Op.LT, upper(p.major() + 1, 0, 0), true));
+      long ma = p.major();
+      if (p.minor() == null || (caret && ma > 0)) {
+        addBelow(out, afterMajor(ma));
+      } else if (!caret || p.minor() > 0 || p.patch() == null) {
+        addBelow(out, afterMinor(ma, p.minor()));
       } else {
-        out.add(new Comparator(Op.LT, upper(p.major(), p.minor() + 1, 0), true));
+        addBelow(out, afterPatch(0, 0, p.patch()));
       }
       return out;
     }
@@ -225,8 +248,9 @@ public final class VersionRange {
     }
     // A partial version names a whole block: 1.2 is [1.2.0, 1.3.0-0), 1 is [1.0.0, 2.0.0-0).
     SemVer lo = p.floor();
+    // hi is null for * and for a block with nothing above it (a number is the largest long).
     SemVer hi = p.major() == null ? null
-        : p.minor() == null ? upper(p.major() + 1, 0, 0) : upper(p.major(), p.minor() + 1, 0);
+        : p.minor() == null ? afterMajor(p.major()) : afterMinor(p.major(), p.minor());
     switch (op) {
       case EQ:
         out.add(new Comparator(Op.GE, lo, true));
@@ -239,7 +263,7 @@ public final class VersionRange {
         break;
       case GT:
         if (hi == null) {
-          out.add(new Comparator(Op.LT, SemVer.of(0, 0, 0), true)); // >* matches nothing
+          out.add(new Comparator(Op.LT, SemVer.of(0, 0, 0), true)); // nothing above: matches nothing
         } else {
           out.add(new Comparator(Op.GE, SemVer.parse(hi.major() + "." + hi.minor() + ".0"), true));
         }

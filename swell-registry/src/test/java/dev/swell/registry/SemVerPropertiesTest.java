@@ -25,10 +25,15 @@ class SemVerPropertiesTest {
     Arbitrary<Long> small = Arbitraries.longs().between(0, 3);
     Arbitrary<String> numeric = Arbitraries.oneOf(Arbitraries.of("0", "1", "2", "10", "11", "99999999999999999999"),
         Arbitraries.integers().between(0, 20).map(String::valueOf));
-    Arbitrary<String> alpha = Arbitraries.of("a", "alpha", "beta", "rc", "A", "-", "x-y", "0a", "beta2");
+    Arbitrary<String> randomChars = Arbitraries.strings().withCharRange('0', '9').withCharRange('A', 'Z')
+        .withCharRange('a', 'z').withChars('-').ofMinLength(1).ofMaxLength(4);
+    Arbitrary<String> alpha = Arbitraries.oneOf(
+        Arbitraries.of("a", "alpha", "beta", "rc", "A", "-", "x-y", "0a", "beta2"),
+        randomChars.filter(s -> !s.matches("[0-9]+")));
     Arbitrary<String> id = Arbitraries.oneOf(numeric, alpha);
     Arbitrary<List<String>> pre = id.list().ofMaxSize(3);
-    Arbitrary<List<String>> build = Arbitraries.of("001", "b", "sha.5114f85", "z").list().ofMaxSize(2);
+    Arbitrary<List<String>> build = Arbitraries.oneOf(Arbitraries.of("001", "b", "sha.5114f85", "z"), randomChars)
+        .list().ofMaxSize(2);
     return Combinators.combine(small, small, small, pre, build).as((ma, mi, pa, p, b) -> {
       String text = ma + "." + mi + "." + pa + (p.isEmpty() ? "" : "-" + String.join(".", p))
           + (b.isEmpty() ? "" : "+" + String.join(".", b));

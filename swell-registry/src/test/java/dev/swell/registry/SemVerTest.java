@@ -86,7 +86,30 @@ class SemVerTest {
   void invalid(String text, String reason) {
     assertThatThrownBy(() -> SemVer.parse(text)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'" + text + "' is not a semantic version").hasMessageContaining(reason);
-    assertThatThrownBy(() -> SemVer.parse(" 1.2.3")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  @DisplayName("surrounding white space is refused, not trimmed")
+  void whiteSpace() {
+    assertThatThrownBy(() -> SemVer.parse(" 1.2.3")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("' 1.2.3' is not a semantic version: major ' 1' is not a number");
+    assertThatThrownBy(() -> SemVer.parse("1.2.3 ")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'1.2.3 ' is not a semantic version");
+  }
+
+  @Test
+  @DisplayName("of and withPreRelease check their arguments")
+  void factories() {
+    assertThat(SemVer.of(1, 2, 3)).isEqualTo(SemVer.parse("1.2.3"));
+    assertThat(SemVer.parse("1.2.3+b").withPreRelease("rc.1")).hasToString("1.2.3-rc.1");
+    assertThatThrownBy(() -> SemVer.of(1, -1, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SemVer.of(1, 2, 3).withPreRelease(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> SemVer.of(1, 2, 3).withPreRelease("rc+b")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("build metadata");
+    assertThatThrownBy(() -> SemVer.of(1, 2, 3).withPreRelease("01")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leading zero");
+    assertThatThrownBy(() -> SemVer.parse(Long.MAX_VALUE + ".0.0").bumpMajor()).isInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> SemVer.parse("1.0.0").preRelease().add("x")).isInstanceOf(UnsupportedOperationException.class);
   }
 
   @ParameterizedTest

@@ -26,6 +26,14 @@ class VersionRangeTest {
       ">1.2, 1.2.9, false", ">1.2, 1.3.0, true", "<1.2, 1.1.9, true", "<1.2, 1.2.0, false", "<=1.2, 1.2.9, true",
       ">=1.2, 1.2.0, true",
       "^1.2 || ^3.0, 3.1.0, true", "^1.2 || ^3.0, 2.1.0, false",
+      "^1.2 || ^2.0, 1.2.0, true", "^1.2 || ^2.0, 2.9.9, true", "^1.2 || ^2.0, 1.1.9, false", "^1.2 || ^2.0, 3.0.0, false",
+      "x, 0.0.0, true", "X, 7.1.2, true", "1.2.x, 1.2.0, true", "1.2.x, 1.1.9, false", "1.*, 1.0.0, true", "1.*, 0.9.9, false",
+      "'', 4.5.6, true", "*, 1.0.0-rc.1, false",
+      // ^* and ~* mean * (npm)
+      "^*, 0.0.1, true", "^*, 5.0.0, true", "~*, 5.0.0, true", "~x, 0.1.0, true", "~>1.2.3, 1.2.9, true",
+      // a number at the top of long has nothing above it, so no upper bound
+      "^9223372036854775807, 9223372036854775807.5.0, true", "~1.9223372036854775807, 1.9223372036854775807.3, true",
+      "~1.9223372036854775807, 2.0.0, false", ">9223372036854775807.x, 9223372036854775807.1.0, false",
       // pre-releases only on the same release line as a comparator's pre-release
       "^1.2.3-beta.2, 1.2.3-beta.4, true", "^1.2.3-beta.2, 1.2.4-beta.1, false", "^1.2.0, 1.3.0-beta, false",
       ">=1.0.0-rc.1 <2.0.0, 1.0.0-rc.2, true", ">=1.0.0-rc.1 <2.0.0, 1.5.0-rc.2, false"})
@@ -47,13 +55,27 @@ class VersionRangeTest {
     assertThat(VersionRange.parse("^1").highest(vs)).contains(SemVer.parse("1.10.0"));
     assertThat(VersionRange.parse("*").highest(vs)).contains(SemVer.parse("2.0.0"));
     assertThat(VersionRange.parse("^3").highest(vs)).isEmpty();
+    assertThat(VersionRange.parse("^2.0").highest(vs)).contains(SemVer.parse("2.0.0"));
+    assertThat(VersionRange.parse(">=2.1.0-rc.0").highest(vs)).contains(SemVer.parse("2.1.0-rc.1"));
+    assertThat(VersionRange.parse("^1.2").highest(List.of())).isEmpty();
     assertThat(VersionRange.parse("~1.2").toString()).isEqualTo("~1.2");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"^", ">=", "^1.2.3.4", "~a", "1.x.3", ">=01.0.0", "^1.2 ||", "^1.2-beta", "1..2"})
+  @ValueSource(strings = {"^", ">=", "^1.2.3.4", "~a", "1.x.3", ">=01.0.0", "^1.2 ||", "^1.2-beta", "1..2",
+      "|| 1.0.0", "\u0661.x", "^1.\u0662.3", "99999999999999999999.x", "1.2.3 - 2.0.0", "=>1.0.0", "v1.2.3", ">=1.0.0-"})
   void invalid(String text) {
     assertThatThrownBy(() -> VersionRange.parse(text)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("range '" + text + "'");
+  }
+
+  @Test
+  @DisplayName("messages say what is wrong")
+  void messages() {
+    assertThatThrownBy(() -> VersionRange.parse("99999999999999999999.x"))
+        .hasMessageContaining("larger than 9223372036854775807");
+    assertThatThrownBy(() -> VersionRange.parse("^1.2 ||")).hasMessageContaining("empty alternative");
+    assertThatThrownBy(() -> VersionRange.parse("1.x.3")).hasMessageContaining("number after a wildcard");
+    assertThatThrownBy(() -> VersionRange.parse(">=")).hasMessageContaining("operator '>=' has no version");
   }
 }
