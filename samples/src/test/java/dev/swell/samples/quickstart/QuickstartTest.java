@@ -39,7 +39,9 @@ class QuickstartTest {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     double[][] sim = Quickstart.run(new PrintStream(buf, true, StandardCharsets.UTF_8));
     String printed = buf.toString(StandardCharsets.UTF_8);
-    assertThat(printed).contains("Embedded 4 sentences into 384 dimensions").contains("Cosine similarity");
+    assertThat(printed).contains("Published minilm 1.0.0").contains("promoted it to production")
+        .contains("Loaded minilm 1.0.0").contains("Embedded 4 sentences into 384 dimensions")
+        .contains("Cosine similarity");
     for (int i = 0; i < 4; i++) {
       assertThat(sim[i][i]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
     }
