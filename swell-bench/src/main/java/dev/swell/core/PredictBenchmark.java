@@ -1,0 +1,243 @@
+package dev.swell.core;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoopTranslator;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.swell.api.NamedTensors;
+import dev.swell.api.Prediction;
+import dev.swell.api.Tensor;
+import dev.swell.api.spi.BackendConfig;
+import dev.swell.onnx.testing.MiniLm;
+import dev.swell.onnx.testing.OnnxModels;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The cost of one prediction through Swell, beside the same work in plain ONNX Runtime and in
+ * DJL's ONNX Runtime engine, in the same JVM, on the same model file and session options
+ * (graph optimization "all", one intra-op and one inter-op thread: on a 2-core machine ONNX
+ * Runtime's own thread pool fights the benchmark thread and makes every figure noisy). Every variant creates its input
+ * tensors from Java arrays and reads its output into a Java array, so they do the same work.
+ *
+ * <ul>
+ *   <li>{@code rawOrt}: {@code OnnxTensor.createTensor} from a wrapped array, {@code session.run},
+ *       {@code getFloatBuffer()} into a {@code float[]}, everything closed;
+ *   <li>{@code swell}: {@code Tensor.of(array)} (one copy into a direct buffer), {@code predict}
+ *       (validation, zero-copy hand-off to ONNX Runtime), {@code toFloatArray()};
+ *   <li>{@code swellReusedTensor}: the input tensor made once, as a caller that keeps its inputs
+ *       in Swell tensors would, so no copy is made on the way in;
+ *   <li>{@code djl}: a fresh {@code NDManager} per call (closed, or it leaks), {@code predict},
+ *       {@code toFloatArray()}.
+ * </ul>
+ *
+ * <p>Run: {@code ./mvnw -B -q -pl swell-bench -am package exec:exec@jmh -DskipTests
+ * -Djmh.args="PredictBenchmark -p workload=mlp-b1"} (see the module README), or through the gate.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class PredictBenchmark {
+
+  /** Model and shape: MLP 16→32→4 at batch 1 or 64; MiniLM-L6-v2-q at batch 1, sequence 32 or 128. */
+  @Param({"mlp-b1", "mlp-b64", "minilm-b1-s32", "minilm-b1-s128"})
+  public String workload;
+
+  private boolean mlp;
+  private long[] shape;
+  private float[] x;
+  private long[] ids;
+  private long[] mask;
+  private long[] types;
+
+  private OrtEnvironment env;
+  private OrtSession raw;
+  private Swell swell;
+  private dev.swell.api.Predictor predictor;
+  private NamedTensors reused;
+  private Model djlModel;
+  private Predictor<NDList, NDList> djl;
+  private Path dir;
+
+  /** Loads the model three ways. DJL's engine starts first: it must create the ORT environment. */
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    Engine djlEngine = Engine.getEngine("OnnxRuntime");
+    dir = Files.createTempDirectory("swell-bench");
+    mlp = workload.startsWith("mlp");
+    Path model;
+    SplittableRandom r = new SplittableRandom(42);
+    if (mlp) {
+      int batch = Integer.parseInt(workload.substring("mlp-b".length()));
+      model = OnnxModels.mlp(dir, 16, 32, 4, 7);
+      shape = new long[] {batch, 16};
+      x = new float[batch * 16];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) r.nextDouble(-2, 2);
+      }
+      reused = NamedTensors.of("x", Tensor.of(x, shape));
+    } else {
+      String[] parts = workload.split("-");
+      int batch = Integer.parseInt(parts[1].substring(1));
+      int seq = Integer.parseInt(parts[2].substring(1));
+      model = MiniLm.modelFile();
+      shape = new long[] {batch, seq};
+      long[][] tokens = MiniLm.tokenIds(batch, seq, 42);
+      ids = new long[batch * seq];
+      for (int b = 0; b < batch; b++) {
+        System.arraycopy(tokens[b], 0, ids, b * seq, seq);
+      }
+      mask = new long[batch * seq];
+      java.util.Arrays.fill(mask, 1);
+      types = new long[batch * seq];
+      reused = miniLmInputs();
+    }
+    env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+      opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      opts.setIntraOpNumThreads(1);
+      opts.setInterOpNumThreads(1);
+      raw = env.createSession(model.toString(), opts);
+    }
+    swell = Swell.builder()
+        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .build();
+    predictor = swell.load(model);
+    djlModel = Model.newInstance("bench", djlEngine.getEngineName());
+    djlModel.load(model, null, Map.of("intraOpNumThreads", "1", "interOpNumThreads", "1",
+        "optLevel", "ALL_OPT"));
+    djl = djlModel.newPredictor(new NoopTranslator());
+  }
+
+  private NamedTensors miniLmInputs() {
+    return NamedTensors.builder()
+        .put("input_ids", Tensor.of(ids, shape))
+        .put("attention_mask", Tensor.of(mask, shape))
+        .put("token_type_ids", Tensor.of(types, shape))
+        .build();
+  }
+
+  /** Closes everything. */
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    djl.close();
+    djlModel.close();
+    predictor.close();
+    swell.close();
+    raw.close();
+  }
+
+  /**
+   * Plain ONNX Runtime, written as a user would.
+   *
+   * @return the output, read into an array
+   * @throws Exception never in practice
+   */
+  @Benchmark
+  public float[] rawOrt() throws Exception {
+    Map<String, OnnxTensor> in = new HashMap<>(8);
+    try {
+      if (mlp) {
+        in.put("x", OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape));
+      } else {
+        in.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+        in.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+        in.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape));
+      }
+      try (OrtSession.Result result = raw.run(in)) {
+        OnnxValue v = result.get(0);
+        FloatBuffer fb = ((OnnxTensor) v).getFloatBuffer();
+        float[] out = new float[fb.remaining()];
+        fb.get(out);
+        return out;
+      }
+    } finally {
+      for (OnnxTensor t : in.values()) {
+        t.close();
+      }
+    }
+  }
+
+  /**
+   * Swell, inputs made from arrays on each call.
+   *
+   * @return the output, read into an array
+   */
+  @Benchmark
+  public float[] swell() {
+    NamedTensors in = mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs();
+    Prediction p = predictor.predict(in);
+    return p.outputs().tensors().get(0).toFloatArray();
+  }
+
+  /**
+   * Swell, input tensors made once and reused (the zero-copy path).
+   *
+   * @return the output, read into an array
+   */
+  @Benchmark
+  public float[] swellReusedTensor() {
+    Prediction p = predictor.predict(reused);
+    return p.outputs().tensors().get(0).toFloatArray();
+  }
+
+  /**
+   * DJL's ONNX Runtime engine with a per-call NDManager.
+   *
+   * @return the output, read into an array
+   * @throws Exception never in practice
+   */
+  @Benchmark
+  public float[] djl() throws Exception {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDList in;
+      if (mlp) {
+        NDArray a = m.create(x, new Shape(shape));
+        a.setName("x");
+        in = new NDList(a);
+      } else {
+        NDArray a = m.create(ids, new Shape(shape));
+        a.setName("input_ids");
+        NDArray b = m.create(mask, new Shape(shape));
+        b.setName("attention_mask");
+        NDArray c = m.create(types, new Shape(shape));
+        c.setName("token_type_ids");
+        in = new NDList(a, b, c);
+      }
+      NDList out = djl.predict(in);
+      float[] y = out.get(0).toFloatArray();
+      out.close();
+      return y;
+    }
+  }
+}
