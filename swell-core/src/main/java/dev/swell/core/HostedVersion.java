@@ -58,7 +58,7 @@ final class HostedVersion {
     inFlight.incrementAndGet();
     try {
       if (closing) {
-        throw new IllegalStateException("model '" + model + "' " + version + " is closed");
+        throw new Retired(model, version);
       }
       return loaded.run(validInputs);
     } catch (SwellException | IllegalStateException e) {
@@ -67,6 +67,24 @@ final class HostedVersion {
       throw new BackendException("the backend failed: " + e, model, version, e);
     } finally {
       inFlight.decrementAndGet();
+    }
+  }
+
+  /**
+   * Thrown by {@link #run} once the version is closing: for a pinned predictor it means "closed";
+   * a predictor that follows an alias retries on the version that replaced this one. Cheap: no
+   * stack trace.
+   */
+  static final class Retired extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    Retired(String model, String version) {
+      super("model '" + model + "' " + version + " is closed");
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
     }
   }
 

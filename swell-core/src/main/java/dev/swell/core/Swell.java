@@ -58,6 +58,16 @@ public final class Swell implements AutoCloseable {
   private final long maxInputElements;
   private final Duration drainTimeout;
   private final Set<LocalPredictor> open = ConcurrentHashMap.newKeySet();
+  private final Set<FollowingPredictor> following = ConcurrentHashMap.newKeySet();
+  private final Duration refreshInterval;
+  private final int warmupRuns;
+  private final boolean allowIncompatibleSwaps;
+  /** Loads and warms new versions, one at a time, off the request threads. */
+  private final ExecutorService loaderPool;
+  /** Drains and closes retired versions. */
+  private final ExecutorService retirePool;
+  private final java.util.concurrent.ScheduledExecutorService refresher;
+  private AutoCloseable repositoryWatch; // guarded by this
   private volatile boolean closed;
 
   private Swell(Builder b) {
@@ -74,6 +84,17 @@ public final class Swell implements AutoCloseable {
     this.maxInputElements = b.maxInputElements;
     this.drainTimeout = b.drainTimeout;
     this.repository = b.repository;
+    this.refreshInterval = b.refreshInterval;
+    this.warmupRuns = b.warmupRuns;
+    this.allowIncompatibleSwaps = b.allowIncompatibleSwaps;
+    this.loaderPool = Executors.newSingleThreadExecutor(daemonThreads("swell-loader-"));
+    this.retirePool = Executors.newCachedThreadPool(daemonThreads("swell-retire-"));
+    this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("swell-refresh-"));
+  }
+
+  /** Resolves a selector to an artifact; the repository, seen from the runtime. */
+  interface Resolver {
+    ModelArtifact resolve(String model, VersionSelector selector);
   }
 
   /**
@@ -124,24 +145,7 @@ public final class Swell implements AutoCloseable {
   public Predictor load(ModelArtifact artifact) {
     Objects.requireNonNull(artifact, "artifact");
     ensureOpen();
-    if (!Files.isRegularFile(artifact.file())) {
-      throw new BackendException("model file " + artifact.file() + " does not exist or is not a "
-          + "regular file", artifact.name(), artifact.version(), null);
-    }
-    LoadedModel loaded;
-    long start = System.nanoTime();
-    try {
-      loaded = backends.backendFor(artifact).load(artifact);
-    } catch (BackendException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new BackendException("loading " + artifact.file() + " failed: " + e.getMessage(),
-          artifact.name(), artifact.version(), e);
-    }
-    log.info("loaded model '{}' {} from {} on {} in {} ms: {}", artifact.name(), artifact.version(),
-        artifact.file(), loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.signature());
-    HostedVersion hosted =
-        new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements);
+    HostedVersion hosted = host(artifact);
     LocalPredictor p = new LocalPredictor(hosted, asyncExecutor, drainTimeout.toNanos(), open::remove);
     open.add(p);
     if (closed) { // closed while loading: do not leak the model
@@ -175,6 +179,101 @@ public final class Swell implements AutoCloseable {
   }
 
   /**
+   * Returns a predictor bound to a selector of the runtime's {@link ModelRepository}. An exact
+   * version is loaded once. A moving selector (an alias such as {@code production}, latest, a
+   * range) is followed: when it names another version, that version is loaded on the runtime's
+   * loader thread, checked for a compatible signature, warmed up, and swapped in atomically; the
+   * old version finishes its in-flight calls and is closed. No request fails because of a swap. A
+   * version that fails to load or warm up is not swapped in; the old one keeps serving.
+   *
+   * <p>The runtime re-resolves every {@link Builder#refreshInterval refresh interval}, and at once
+   * when the repository reports a change (Swell's file registry does, within a second).
+   *
+   * @param model the model's name
+   * @param selector which version to serve
+   * @return the predictor; close it, or the runtime, to free the model
+   * @throws IllegalStateException if the runtime has no repository, or is closed
+   * @throws dev.swell.api.ModelNotFoundException if nothing matches the selector now
+   * @throws BackendException if the first version cannot be loaded or warmed up
+   */
+  public Predictor predictor(String model, VersionSelector selector) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(selector, "selector");
+    ensureOpen();
+    if (repository == null) {
+      throw new IllegalStateException("no model repository: give one with Swell.builder().repository(...)");
+    }
+    if (!selector.isMoving()) {
+      return load(repository.resolve(model, selector));
+    }
+    FollowingPredictor p = new FollowingPredictor(model, selector, repository::resolve, this::host,
+        asyncExecutor, retirePool, drainTimeout.toNanos(), warmupRuns, allowIncompatibleSwaps,
+        following::remove);
+    following.add(p);
+    startFollowing();
+    if (closed) {
+      p.close();
+      ensureOpen();
+    }
+    return p;
+  }
+
+  /** Starts the periodic refresh and the repository watch, once. */
+  private synchronized void startFollowing() {
+    if (repositoryWatch != null) {
+      return;
+    }
+    long ms = refreshInterval.toMillis();
+    refresher.scheduleWithFixedDelay(() -> refreshAll(null), ms, ms, TimeUnit.MILLISECONDS);
+    try {
+      repositoryWatch = repository.watch(this::refreshAll);
+    } catch (RuntimeException e) {
+      log.warn("the repository cannot be watched; relying on the {} refresh", refreshInterval, e);
+      repositoryWatch = () -> { };
+    }
+  }
+
+  /** Queues a refresh of every following predictor of a model (all if null) on the loader thread. */
+  private void refreshAll(String model) {
+    for (FollowingPredictor p : following) {
+      if (model == null || model.equals(p.modelName())) {
+        try {
+          loaderPool.execute(() -> {
+            try {
+              p.refresh();
+            } catch (RuntimeException e) {
+              log.warn("refreshing {} failed", p, e);
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Loads an artifact into a backend and wraps it for hosting. */
+  private HostedVersion host(ModelArtifact artifact) {
+    if (!Files.isRegularFile(artifact.file())) {
+      throw new BackendException("model file " + artifact.file() + " does not exist or is not a "
+          + "regular file", artifact.name(), artifact.version(), null);
+    }
+    LoadedModel loaded;
+    long start = System.nanoTime();
+    try {
+      loaded = backends.backendFor(artifact).load(artifact);
+    } catch (BackendException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BackendException("loading " + artifact.file() + " failed: " + e.getMessage(),
+          artifact.name(), artifact.version(), e);
+    }
+    log.info("loaded model '{}' {} from {} on {} in {} ms: {}", artifact.name(), artifact.version(),
+        artifact.file(), loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.signature());
+    return new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements);
+  }
+
+  /**
    * Returns the names of the backend providers this runtime knows, explicit ones first.
    *
    * @return provider names, such as {@code [onnxruntime]}
@@ -197,8 +296,33 @@ public final class Swell implements AutoCloseable {
       return;
     }
     closed = true;
+    refresher.shutdownNow();
+    synchronized (this) {
+      if (repositoryWatch != null) {
+        try {
+          repositoryWatch.close();
+        } catch (Exception e) {
+          log.debug("closing the repository watch", e);
+        }
+      }
+    }
+    loaderPool.shutdown();
+    try {
+      loaderPool.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (FollowingPredictor p : List.copyOf(following)) {
+      p.close();
+    }
     for (LocalPredictor p : List.copyOf(open)) {
       p.close();
+    }
+    retirePool.shutdown();
+    try {
+      retirePool.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     backends.close();
     if (ownedExecutor != null) {
@@ -250,8 +374,63 @@ public final class Swell implements AutoCloseable {
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean drainTimeoutSet;
     private ModelRepository repository;
+    private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
+    private boolean refreshIntervalSet;
+    private int warmupRuns = DEFAULT_WARMUP_RUNS;
+    private boolean warmupRunsSet;
+    private boolean allowIncompatibleSwaps;
+
+    /** How often predictors that follow a selector re-resolve it, by default. */
+    public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
+    /** How many warm-up runs a new version gets before it serves, by default. */
+    public static final int DEFAULT_WARMUP_RUNS = 3;
 
     private Builder() {}
+
+    /**
+     * Sets how often predictors that follow an alias or range re-resolve it (default 1 s). The
+     * repository's change notifications trigger a refresh sooner.
+     *
+     * @param interval at least 10 ms
+     * @return this builder
+     */
+    public Builder refreshInterval(Duration interval) {
+      checkOnce(refreshIntervalSet, "refreshInterval");
+      if (interval.toMillis() < 10) {
+        throw new IllegalArgumentException("refreshInterval must be at least 10 ms, was " + interval);
+      }
+      refreshIntervalSet = true;
+      this.refreshInterval = interval;
+      return this;
+    }
+
+    /**
+     * Sets how many times a new version runs on generated inputs before it serves (default 3).
+     *
+     * @param runs at least 0
+     * @return this builder
+     */
+    public Builder warmupRuns(int runs) {
+      checkOnce(warmupRunsSet, "warmupRuns");
+      if (runs < 0) {
+        throw new IllegalArgumentException("warmupRuns must be >= 0, was " + runs);
+      }
+      warmupRunsSet = true;
+      this.warmupRuns = runs;
+      return this;
+    }
+
+    /**
+     * Lets a followed selector swap in a version whose signature is not compatible with the one
+     * serving (default false: such a version is refused and the old one keeps serving).
+     *
+     * @param allow whether to allow it
+     * @return this builder
+     */
+    public Builder allowIncompatibleSwaps(boolean allow) {
+      this.allowIncompatibleSwaps = allow;
+      return this;
+    }
 
     /**
      * Registers a backend provider explicitly. Explicit providers come before discovered ones;

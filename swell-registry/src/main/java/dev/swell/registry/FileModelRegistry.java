@@ -907,6 +907,18 @@ public final class FileModelRegistry implements ModelRepository {
     return new RegistryWatcher(this, listener, pollInterval);
   }
 
+  /**
+   * Tells a listener the name of every model whose versions or aliases change, within a second
+   * (at once where the file system reports changes), whichever process made the change.
+   *
+   * @param listener receives model names on the watcher's thread
+   * @return the watcher; close it to stop
+   */
+  @Override
+  public AutoCloseable watch(Consumer<String> listener) {
+    return watch(event -> listener.accept(event.model()), Duration.ofSeconds(1));
+  }
+
   /** The watchable state of one model: its versions and alias targets. */
   record ModelState(Set<SemVer> versions, Map<String, AliasBook.Entry> aliases) {}
 

@@ -20,4 +20,16 @@ public interface ModelRepository {
    * @throws dev.swell.api.IntegrityException if the version's files do not match its manifest
    */
   ModelArtifact resolve(String model, VersionSelector selector);
+
+  /**
+   * Asks to be told when a model's versions or aliases may have changed, so that a runtime
+   * following an alias can re-resolve at once instead of at its next periodic refresh. The
+   * default tells nothing: the runtime's periodic refresh still notices every change.
+   *
+   * @param listener receives the name of a model that changed; called on the repository's thread
+   * @return a handle that stops the notifications when closed
+   */
+  default AutoCloseable watch(java.util.function.Consumer<String> listener) {
+    return () -> { };
+  }
 }

@@ -1,0 +1,325 @@
+package dev.swell.core;
+
+import dev.swell.api.BackendException;
+import dev.swell.api.DType;
+import dev.swell.api.InvalidInputException;
+import dev.swell.api.NamedTensors;
+import dev.swell.api.Prediction;
+import dev.swell.api.Predictor;
+import dev.swell.api.Signature;
+import dev.swell.api.Tensor;
+import dev.swell.api.TensorSpec;
+import dev.swell.api.VersionSelector;
+import dev.swell.api.spi.ModelArtifact;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A predictor bound to a moving selector (an alias, latest, a range). {@link #refresh()} resolves
+ * the selector again and, when it names another version, loads it, checks that its signature is
+ * compatible, warms it up, swaps it in atomically and retires the old version, whose in-flight
+ * calls finish before it is closed. A call that catches the old version as it retires is retried
+ * on the new one, so a swap never fails a request. A version that fails to load or warm up is
+ * never swapped in: the old one keeps serving, and the failure is remembered and retried with
+ * backoff.
+ */
+final class FollowingPredictor implements Predictor {
+
+  private static final Logger log = LoggerFactory.getLogger(FollowingPredictor.class);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  /** Loads and hosts an artifact (the runtime's backends and limits). */
+  interface Loader {
+    HostedVersion load(ModelArtifact artifact);
+  }
+
+  private final String model;
+  private final VersionSelector selector;
+  private final Swell.Resolver resolver;
+  private final Loader loader;
+  private final Executor asyncExecutor;
+  private final Executor retireExecutor;
+  private final long drainTimeoutNanos;
+  private final int warmupRuns;
+  private final boolean allowIncompatible;
+  private final Consumer<FollowingPredictor> onClose;
+  private final AtomicReference<HostedVersion> current = new AtomicReference<>();
+  private final Object control = new Object(); // serializes refresh and close
+  private volatile boolean closed;
+  private volatile long swaps;
+  private volatile String lastError;
+  private String failedVersion; // guarded by control
+  private long retryAtNanos; // guarded by control
+  private long backoffNanos = TimeUnit.SECONDS.toNanos(1); // guarded by control
+
+  FollowingPredictor(String model, VersionSelector selector, Swell.Resolver resolver, Loader loader,
+      Executor asyncExecutor, Executor retireExecutor, long drainTimeoutNanos, int warmupRuns,
+      boolean allowIncompatible, Consumer<FollowingPredictor> onClose) {
+    this.model = model;
+    this.selector = selector;
+    this.resolver = resolver;
+    this.loader = loader;
+    this.asyncExecutor = asyncExecutor;
+    this.retireExecutor = retireExecutor;
+    this.drainTimeoutNanos = drainTimeoutNanos;
+    this.warmupRuns = warmupRuns;
+    this.allowIncompatible = allowIncompatible;
+    this.onClose = onClose;
+    ModelArtifact first = resolver.resolve(model, selector);
+    HostedVersion hosted = loader.load(first);
+    try {
+      warmUp(hosted);
+    } catch (RuntimeException e) {
+      hosted.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+      throw e;
+    }
+    current.set(hosted);
+  }
+
+  String modelName() {
+    return model;
+  }
+
+  /** How many times a new version was swapped in. */
+  long swaps() {
+    return swaps;
+  }
+
+  /** The last load, warm-up or compatibility failure, or null. */
+  String lastError() {
+    return lastError;
+  }
+
+  /**
+   * Resolves the selector again and swaps in the version it names, if that is another one.
+   *
+   * @return whether a new version now serves
+   */
+  boolean refresh() {
+    synchronized (control) {
+      if (closed) {
+        return false;
+      }
+      HostedVersion old = current.get();
+      ModelArtifact next;
+      try {
+        next = resolver.resolve(model, selector);
+      } catch (RuntimeException e) {
+        fail(null, "resolving " + selector + " failed: " + e.getMessage(), e);
+        return false;
+      }
+      if (next.version().equals(old.version())) {
+        return false;
+      }
+      if (next.version().equals(failedVersion) && System.nanoTime() < retryAtNanos) {
+        return false; // backing off a version that failed
+      }
+      long start = System.nanoTime();
+      HostedVersion fresh;
+      try {
+        fresh = loader.load(next);
+      } catch (RuntimeException e) {
+        fail(next.version(), "loading " + next.version() + " failed: " + e.getMessage(), e);
+        return false;
+      }
+      try {
+        String incompatibility = incompatibility(old.signature(), fresh.signature());
+        if (incompatibility != null && !allowIncompatible) {
+          throw new BackendException("version " + next.version() + " is not compatible with "
+              + old.version() + ": " + incompatibility + "; not swapped (allow it with "
+              + "Swell.builder().allowIncompatibleSwaps(true))", model, next.version(), null);
+        }
+        warmUp(fresh);
+      } catch (RuntimeException e) {
+        fresh.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+        fail(next.version(), e.getMessage(), e);
+        return false;
+      }
+      current.set(fresh);
+      swaps++;
+      failedVersion = null;
+      lastError = null;
+      backoffNanos = TimeUnit.SECONDS.toNanos(1);
+      log.info("model '{}' {} now serves {} (was {}; loaded and warmed in {} ms)", model, selector,
+          fresh.version(), old.version(), (System.nanoTime() - start) / 1_000_000);
+      retireExecutor.execute(() -> old.close(drainTimeoutNanos, TimeUnit.NANOSECONDS));
+      return true;
+    }
+  }
+
+  private void fail(String version, String message, RuntimeException e) {
+    lastError = message;
+    if (version != null) {
+      if (version.equals(failedVersion)) {
+        backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
+      } else {
+        backoffNanos = TimeUnit.SECONDS.toNanos(1);
+      }
+      failedVersion = version;
+      retryAtNanos = System.nanoTime() + backoffNanos;
+    }
+    log.warn("model '{}' {}: {}; the current version keeps serving", model, selector, message, e);
+  }
+
+  /** Returns why a new signature cannot replace the old one, or null if it can. */
+  static String incompatibility(Signature old, Signature fresh) {
+    for (TensorSpec o : old.inputs()) {
+      var n = fresh.input(o.name());
+      if (n.isEmpty()) {
+        return "input '" + o.name() + "' is gone";
+      }
+      String why = specIncompatibility(o, n.get());
+      if (why != null) {
+        return "input " + why;
+      }
+    }
+    for (TensorSpec n : fresh.inputs()) {
+      if (old.input(n.name()).isEmpty()) {
+        return "new input '" + n.name() + "' that callers do not send";
+      }
+    }
+    for (TensorSpec o : old.outputs()) {
+      var n = fresh.output(o.name());
+      if (n.isEmpty()) {
+        return "output '" + o.name() + "' is gone";
+      }
+      String why = specIncompatibility(o, n.get());
+      if (why != null) {
+        return "output " + why;
+      }
+    }
+    return null;
+  }
+
+  private static String specIncompatibility(TensorSpec o, TensorSpec n) {
+    if (o.dtype() != n.dtype()) {
+      return "'" + o.name() + "' changes dtype from " + o.dtype() + " to " + n.dtype();
+    }
+    if (o.rank() != n.rank()) {
+      return "'" + o.name() + "' changes rank from " + o.rank() + " to " + n.rank();
+    }
+    for (int i = 0; i < o.rank(); i++) {
+      if (!n.isDynamic(i) && n.dim(i) != o.dim(i)) {
+        return "'" + o.name() + "' changes dimension " + i + " from " + (o.isDynamic(i) ? "?" : o.dim(i))
+            + " to " + n.dim(i);
+      }
+    }
+    return null;
+  }
+
+  /** Runs the model a few times on generated inputs (dynamic dimensions 1, zeros). */
+  private void warmUp(HostedVersion hosted) {
+    if (warmupRuns == 0) {
+      return;
+    }
+    NamedTensors.Builder b = NamedTensors.builder();
+    for (TensorSpec s : hosted.signature().inputs()) {
+      long[] shape = s.shape();
+      for (int i = 0; i < shape.length; i++) {
+        if (shape[i] < 0) {
+          shape[i] = 1;
+        }
+      }
+      b.put(s.name(), zeros(s.dtype(), shape));
+    }
+    NamedTensors inputs = b.build();
+    for (int i = 0; i < warmupRuns; i++) {
+      hosted.run(inputs);
+    }
+  }
+
+  private static Tensor zeros(DType dtype, long[] shape) {
+    int n = Tensor.elementCount(shape);
+    if (dtype == DType.STRING) {
+      String[] s = new String[n];
+      java.util.Arrays.fill(s, "");
+      return Tensor.of(s, shape);
+    }
+    return Tensor.fromBuffer(dtype,
+        ByteBuffer.allocateDirect(n * dtype.byteSize()).order(ByteOrder.nativeOrder()), shape);
+  }
+
+  @Override
+  public String model() {
+    return model;
+  }
+
+  @Override
+  public String version() {
+    return current.get().version();
+  }
+
+  @Override
+  public Signature signature() {
+    return current.get().signature();
+  }
+
+  @Override
+  public Prediction predict(NamedTensors inputs) {
+    while (true) {
+      ensureOpen();
+      HostedVersion h = current.get();
+      h.validator().validate(inputs);
+      try {
+        return Prediction.of(h.run(inputs), model, h.version());
+      } catch (HostedVersion.Retired retired) {
+        // swapped out between reading current and running: the new version is current now
+      }
+    }
+  }
+
+  @Override
+  public List<Prediction> predictBatch(List<NamedTensors> requests) {
+    if (requests == null || requests.isEmpty()) {
+      HostedVersion h = current.get();
+      throw new InvalidInputException(model, h.version(), null, "at least one request",
+          requests == null ? "null" : "an empty list of requests");
+    }
+    List<Prediction> out = new ArrayList<>(requests.size());
+    for (NamedTensors r : requests) {
+      out.add(predict(r));
+    }
+    return out;
+  }
+
+  @Override
+  public CompletableFuture<Prediction> predictAsync(NamedTensors inputs) {
+    try {
+      return CompletableFuture.supplyAsync(() -> predict(inputs), asyncExecutor);
+    } catch (RuntimeException rejected) {
+      return CompletableFuture.failedFuture(rejected);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (control) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    current.get().close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+    onClose.accept(this);
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("predictor of model '" + model + "' " + selector + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Predictor[" + model + " " + selector + " -> " + current.get().version() + "]";
+  }
+}
