@@ -267,14 +267,27 @@ final class FollowingPredictor implements Predictor {
   public Prediction predict(NamedTensors inputs) {
     while (true) {
       ensureOpen();
-      HostedVersion h = current.get();
-      h.validator().validate(inputs);
-      try {
-        return Prediction.of(h.run(inputs), model, h.version());
-      } catch (HostedVersion.Retired retired) {
-        // swapped out between reading current and running: the new version is current now
+      Prediction p = predictOn(current.get(), inputs);
+      if (p != null) {
+        return p;
       }
+      // the version was swapped out between reading current and running: the new one is current
     }
+  }
+
+  /** Runs on one hosted version; null if that version has been retired meanwhile. */
+  Prediction predictOn(HostedVersion h, NamedTensors inputs) {
+    h.validator().validate(inputs);
+    try {
+      return Prediction.of(h.run(inputs), model, h.version());
+    } catch (HostedVersion.Retired retired) {
+      return null;
+    }
+  }
+
+  /** The version serving now (for tests). */
+  HostedVersion serving() {
+    return current.get();
   }
 
   @Override

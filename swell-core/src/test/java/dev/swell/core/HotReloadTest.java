@@ -208,6 +208,24 @@ class HotReloadTest {
   }
 
   @Test
+  @DisplayName("a call that catches the old version as it retires is retried on the new one")
+  void callOnRetiredVersionIsRetried() throws Exception {
+    MovableRepository repo = repository(2);
+    try (Swell swell = Swell.builder().repository(repo).refreshInterval(java.time.Duration.ofMillis(20)).build();
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      FollowingPredictor f = (FollowingPredictor) p;
+      HostedVersion old = f.serving();
+      NamedTensors in = NamedTensors.of("x", Tensor.of(new float[8], 1, 8));
+      assertThat(f.predictOn(old, in).version()).isEqualTo("1.0.1");
+      repo.move("1.0.2");
+      await(() -> p.version().equals("1.0.2"), "the swap");
+      // the retire pool closes the old version once its in-flight calls are done
+      await(() -> f.predictOn(old, in) == null, "the old version to retire");
+      assertThat(p.predict(in).version()).isEqualTo("1.0.2");
+    }
+  }
+
+  @Test
   @DisplayName("an exact selector is pinned; closing the runtime closes followers; errors are typed")
   void pinnedAndClosed() {
     MovableRepository repo = repository(2);
