@@ -52,6 +52,7 @@ final class FollowingPredictor implements Predictor {
   private final int warmupRuns;
   private final boolean allowIncompatible;
   private final Consumer<FollowingPredictor> onClose;
+  private final ModelMetrics metrics;
   private final AtomicReference<HostedVersion> current = new AtomicReference<>();
   private final Object control = new Object(); // serializes refresh and close
   private volatile boolean closed;
@@ -63,7 +64,8 @@ final class FollowingPredictor implements Predictor {
 
   FollowingPredictor(String model, VersionSelector selector, Swell.Resolver resolver, Loader loader,
       Executor asyncExecutor, Executor retireExecutor, long drainTimeoutNanos, int warmupRuns,
-      boolean allowIncompatible, Consumer<FollowingPredictor> onClose) {
+      boolean allowIncompatible, Consumer<FollowingPredictor> onClose, ModelMetrics metrics) {
+    this.metrics = metrics;
     this.model = model;
     this.selector = selector;
     this.resolver = resolver;
@@ -83,10 +85,23 @@ final class FollowingPredictor implements Predictor {
       throw e;
     }
     current.set(hosted);
+    metrics.serving(model, hosted.version());
   }
 
   String modelName() {
     return model;
+  }
+
+  VersionSelector selector() {
+    return selector;
+  }
+
+  HostedVersion currentVersion() {
+    return current.get();
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   /** How many times a new version was swapped in. */
@@ -128,6 +143,7 @@ final class FollowingPredictor implements Predictor {
       try {
         fresh = loader.load(next);
       } catch (RuntimeException e) {
+        metrics.recordLoad(model, false, System.nanoTime() - start);
         fail(next.version(), "loading " + next.version() + " failed: " + e.getMessage(), e);
         return false;
       }
@@ -141,10 +157,14 @@ final class FollowingPredictor implements Predictor {
         warmUp(fresh);
       } catch (RuntimeException e) {
         fresh.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+        metrics.recordLoad(model, false, System.nanoTime() - start);
         fail(next.version(), e.getMessage(), e);
         return false;
       }
+      metrics.recordLoad(model, true, System.nanoTime() - start);
       current.set(fresh);
+      metrics.serving(model, fresh.version());
+      metrics.recordSwap(model);
       swaps++;
       failedVersion = null;
       lastError = null;
@@ -277,9 +297,8 @@ final class FollowingPredictor implements Predictor {
 
   /** Runs on one hosted version; null if that version has been retired meanwhile. */
   Prediction predictOn(HostedVersion h, NamedTensors inputs) {
-    h.validator().validate(inputs);
     try {
-      return Prediction.of(h.run(inputs), model, h.version());
+      return Prediction.of(h.predict(inputs), model, h.version());
     } catch (HostedVersion.Retired retired) {
       return null;
     }

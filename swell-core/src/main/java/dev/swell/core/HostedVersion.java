@@ -27,11 +27,49 @@ final class HostedVersion {
   private volatile boolean closing;
   private boolean closed; // guarded by this
 
-  HostedVersion(String model, String version, LoadedModel loaded, long maxInputElements) {
+  private final ModelMetrics metrics;
+  private final io.micrometer.core.instrument.Timer successTimer; // null without metrics
+  private final long loadedAtMillis = System.currentTimeMillis();
+
+  HostedVersion(String model, String version, LoadedModel loaded, long maxInputElements,
+      ModelMetrics metrics) {
     this.model = model;
     this.version = version;
     this.loaded = loaded;
     this.validator = new InputValidator(model, version, loaded.signature(), maxInputElements);
+    this.metrics = metrics;
+    this.successTimer = metrics.successTimer(model, version);
+  }
+
+  String device() {
+    return loaded.device();
+  }
+
+  long loadedAtMillis() {
+    return loadedAtMillis;
+  }
+
+  /**
+   * Validates and runs one request, recording it in the metrics. A {@link Retired} version records
+   * nothing (the caller retries elsewhere).
+   */
+  NamedTensors predict(NamedTensors inputs) {
+    if (successTimer == null) {
+      validator.validate(inputs);
+      return run(inputs);
+    }
+    long start = metrics.now();
+    try {
+      validator.validate(inputs);
+      NamedTensors out = run(inputs);
+      successTimer.record(metrics.now() - start, TimeUnit.NANOSECONDS);
+      return out;
+    } catch (Retired retired) {
+      throw retired;
+    } catch (RuntimeException e) {
+      metrics.recordFailure(model, version, start, e);
+      throw e;
+    }
   }
 
   String model() {
@@ -107,6 +145,8 @@ final class HostedVersion {
       loaded.close();
     } catch (RuntimeException e) {
       log.warn("closing model '{}' {} failed", model, version, e);
+    } finally {
+      metrics.closed(model, version);
     }
   }
 }

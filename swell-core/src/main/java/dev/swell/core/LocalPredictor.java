@@ -47,8 +47,7 @@ final class LocalPredictor implements Predictor {
   @Override
   public Prediction predict(NamedTensors inputs) {
     ensureOpen();
-    hosted.validator().validate(inputs);
-    return Prediction.of(hosted.run(inputs), hosted.model(), hosted.version());
+    return Prediction.of(hosted.predict(inputs), hosted.model(), hosted.version());
   }
 
   @Override
@@ -100,6 +99,10 @@ final class LocalPredictor implements Predictor {
     closed = true;
     hosted.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
     onClose.accept(this);
+  }
+
+  HostedVersion hosted() {
+    return hosted;
   }
 
   boolean isClosed() {

@@ -68,6 +68,7 @@ public final class Swell implements AutoCloseable {
   private final ExecutorService retirePool;
   private final java.util.concurrent.ScheduledExecutorService refresher;
   private AutoCloseable repositoryWatch; // guarded by this
+  private final ModelMetrics metrics;
   private volatile boolean closed;
 
   private Swell(Builder b) {
@@ -90,6 +91,7 @@ public final class Swell implements AutoCloseable {
     this.loaderPool = Executors.newSingleThreadExecutor(daemonThreads("swell-loader-"));
     this.retirePool = Executors.newCachedThreadPool(daemonThreads("swell-retire-"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("swell-refresh-"));
+    this.metrics = new ModelMetrics(b.meterRegistry);
   }
 
   /** Resolves a selector to an artifact; the repository, seen from the runtime. */
@@ -147,6 +149,7 @@ public final class Swell implements AutoCloseable {
     ensureOpen();
     HostedVersion hosted = host(artifact);
     LocalPredictor p = new LocalPredictor(hosted, asyncExecutor, drainTimeout.toNanos(), open::remove);
+    metrics.serving(hosted.model(), hosted.version());
     open.add(p);
     if (closed) { // closed while loading: do not leak the model
       p.close();
@@ -208,7 +211,7 @@ public final class Swell implements AutoCloseable {
     }
     FollowingPredictor p = new FollowingPredictor(model, selector, repository::resolve, this::host,
         asyncExecutor, retirePool, drainTimeout.toNanos(), warmupRuns, allowIncompatibleSwaps,
-        following::remove);
+        following::remove, metrics);
     following.add(p);
     startFollowing();
     if (closed) {
@@ -270,7 +273,34 @@ public final class Swell implements AutoCloseable {
     }
     log.info("loaded model '{}' {} from {} on {} in {} ms: {}", artifact.name(), artifact.version(),
         artifact.file(), loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.signature());
-    return new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements);
+    metrics.loaded();
+    return new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements, metrics);
+  }
+
+  /**
+   * Reports health: live (the runtime is open), ready (every open predictor has a loaded, warmed
+   * version), and per predictor the version serving, where it runs, when it was loaded, how many
+   * swaps it made and its last failure to move to a new version (the old version still serves).
+   *
+   * @return the current health
+   */
+  public SwellHealth health() {
+    List<SwellHealth.ModelStatus> models = new ArrayList<>();
+    boolean ready = true;
+    for (FollowingPredictor p : following) {
+      HostedVersion h = p.currentVersion();
+      ready &= h != null && !p.isClosed();
+      models.add(new SwellHealth.ModelStatus(p.modelName(), p.selector().toString(), h.version(),
+          h.device(), java.time.Instant.ofEpochMilli(h.loadedAtMillis()), p.swaps(), p.lastError()));
+    }
+    for (LocalPredictor p : open) {
+      HostedVersion h = p.hosted();
+      models.add(new SwellHealth.ModelStatus(h.model(), h.version(), h.version(), h.device(),
+          java.time.Instant.ofEpochMilli(h.loadedAtMillis()), 0, null));
+    }
+    models.sort(java.util.Comparator.comparing(SwellHealth.ModelStatus::model)
+        .thenComparing(SwellHealth.ModelStatus::selector));
+    return new SwellHealth(!closed, !closed && ready, models);
   }
 
   /**
@@ -379,6 +409,7 @@ public final class Swell implements AutoCloseable {
     private int warmupRuns = DEFAULT_WARMUP_RUNS;
     private boolean warmupRunsSet;
     private boolean allowIncompatibleSwaps;
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     /** How often predictors that follow a selector re-resolve it, by default. */
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -417,6 +448,22 @@ public final class Swell implements AutoCloseable {
       }
       warmupRunsSet = true;
       this.warmupRuns = runs;
+      return this;
+    }
+
+    /**
+     * Records metrics in a Micrometer registry (default: none, nothing is recorded): the
+     * {@code swell.predictions} timer by model, version, outcome and exception, the
+     * {@code swell.model.loads} timer, the {@code swell.model.swaps} counter, the
+     * {@code swell.models.resident} gauge and the {@code swell.model.serving} gauge by model and
+     * version.
+     *
+     * @param registry any Micrometer registry
+     * @return this builder
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      checkOnce(meterRegistry != null, "meterRegistry");
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
       return this;
     }
 

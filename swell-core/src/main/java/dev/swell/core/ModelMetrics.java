@@ -1,0 +1,111 @@
+package dev.swell.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The runtime's meters, in whatever {@link MeterRegistry} the host gave (none: nothing recorded).
+ *
+ * <ul>
+ *   <li>{@code swell.predictions} (timer): model, version, outcome ({@code success},
+ *       {@code invalid_input}, {@code error}), exception (simple class name, {@code none});
+ *   <li>{@code swell.model.loads} (timer): model, outcome — time to load and warm a version;
+ *   <li>{@code swell.model.swaps} (counter): model;
+ *   <li>{@code swell.models.resident} (gauge): versions loaded now;
+ *   <li>{@code swell.model.serving} (gauge, always 1): model, version — which version serves.
+ * </ul>
+ */
+final class ModelMetrics {
+
+  private final MeterRegistry registry;
+  private final java.util.concurrent.atomic.AtomicInteger resident = new java.util.concurrent.atomic.AtomicInteger();
+
+  ModelMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    if (registry != null) {
+      Gauge.builder("swell.models.resident", resident, java.util.concurrent.atomic.AtomicInteger::get)
+          .description("model versions loaded").register(registry);
+    }
+  }
+
+  int resident() {
+    return resident.get();
+  }
+
+  void loaded() {
+    resident.incrementAndGet();
+  }
+
+  /** A version was closed: one fewer resident, and its per-version meters go. */
+  void closed(String model, String version) {
+    resident.decrementAndGet();
+    retired(model, version);
+  }
+
+  boolean enabled() {
+    return registry != null;
+  }
+
+  long now() {
+    return registry == null ? 0 : registry.config().clock().monotonicTime();
+  }
+
+  /** The timer of successful predictions of one version, looked up once. */
+  Timer successTimer(String model, String version) {
+    return registry == null ? null : predictions(model, version, "success", "none");
+  }
+
+  private Timer predictions(String model, String version, String outcome, String exception) {
+    return Timer.builder("swell.predictions").description("predictions served")
+        .tags(Tags.of("model", model, "version", version, "outcome", outcome, "exception", exception))
+        .register(registry);
+  }
+
+  void recordFailure(String model, String version, long startNanos, RuntimeException e) {
+    if (registry == null) {
+      return;
+    }
+    String outcome = e instanceof dev.swell.api.InvalidInputException ? "invalid_input" : "error";
+    predictions(model, version, outcome, e.getClass().getSimpleName())
+        .record(now() - startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  void recordLoad(String model, boolean success, long nanos) {
+    if (registry != null) {
+      Timer.builder("swell.model.loads").description("versions loaded and warmed up")
+          .tags("model", model, "outcome", success ? "success" : "failure")
+          .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  void recordSwap(String model) {
+    if (registry != null) {
+      Counter.builder("swell.model.swaps").description("versions swapped in").tag("model", model)
+          .register(registry).increment();
+    }
+  }
+
+  /** Marks a version as serving (gauge 1). */
+  void serving(String model, String version) {
+    if (registry != null) {
+      Gauge.builder("swell.model.serving", () -> 1).description("the version serving")
+          .tags("model", model, "version", version).register(registry);
+    }
+  }
+
+  /** Removes a version's serving gauge and its prediction timers (it no longer serves). */
+  void retired(String model, String version) {
+    if (registry == null) {
+      return;
+    }
+    registry.getMeters().stream()
+        .filter(m -> (m.getId().getName().equals("swell.model.serving")
+            || m.getId().getName().equals("swell.predictions"))
+            && model.equals(m.getId().getTag("model")) && version.equals(m.getId().getTag("version")))
+        .forEach(registry::remove);
+  }
+}
