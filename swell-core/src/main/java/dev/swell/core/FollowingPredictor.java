@@ -129,6 +129,8 @@ final class FollowingPredictor implements Predictor {
       try {
         next = resolver.resolve(model, selector);
       } catch (RuntimeException e) {
+        // a damaged version (IntegrityException) fails here: it never reaches a backend
+        metrics.recordLoad(model, false, 0);
         fail(null, "resolving " + selector + " failed: " + e.getMessage(), e);
         return false;
       }
