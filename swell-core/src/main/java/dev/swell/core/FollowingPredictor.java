@@ -58,6 +58,9 @@ final class FollowingPredictor implements Predictor {
   private volatile boolean closed;
   private volatile long swaps;
   private volatile String lastError;
+  /** A recent real request, replayed to warm up a new version at the shapes callers use. */
+  private volatile NamedTensors recentInputs;
+  private int sampleCounter; // racy on purpose: only spreads the samples
   private String failedVersion; // guarded by control
   private long retryAtNanos; // guarded by control
   private long backoffNanos = TimeUnit.SECONDS.toNanos(1); // guarded by control
@@ -238,10 +241,26 @@ final class FollowingPredictor implements Predictor {
     return null;
   }
 
-  /** Runs the model a few times on generated inputs (dynamic dimensions 1, zeros). */
+  /**
+   * Runs the model a few times: on a recent real request when there is one (so the shapes callers
+   * use are planned and allocated before the first of them arrives), else on generated inputs
+   * (dynamic dimensions 1, zeros).
+   */
   private void warmUp(HostedVersion hosted) {
     if (warmupRuns == 0) {
       return;
+    }
+    NamedTensors recent = recentInputs;
+    if (recent != null) {
+      try {
+        hosted.validator().validate(recent);
+        for (int i = 0; i < warmupRuns; i++) {
+          hosted.run(recent);
+        }
+        return;
+      } catch (dev.swell.api.InvalidInputException shapeChanged) {
+        // the new version takes other shapes: fall back to generated inputs
+      }
     }
     NamedTensors.Builder b = NamedTensors.builder();
     for (TensorSpec s : hosted.signature().inputs()) {
@@ -300,7 +319,11 @@ final class FollowingPredictor implements Predictor {
   /** Runs on one hosted version; null if that version has been retired meanwhile. */
   Prediction predictOn(HostedVersion h, NamedTensors inputs) {
     try {
-      return Prediction.of(h.predict(inputs), model, h.version());
+      Prediction p = Prediction.of(h.predict(inputs), model, h.version());
+      if ((++sampleCounter & 63) == 0 || recentInputs == null) { // an occasional sample; races are harmless
+        recentInputs = inputs;
+      }
+      return p;
     } catch (HostedVersion.Retired retired) {
       return null;
     }

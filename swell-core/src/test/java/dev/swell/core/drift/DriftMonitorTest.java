@@ -65,6 +65,7 @@ class DriftMonitorTest {
     assertThat(drift.psi(1)).isLessThan(0.1);
     assertThat(drift.ks(0)).isLessThan(0.05);
     assertThat(events).isEmpty();
+    double stablePsi = drift.psi(0);
 
     for (int i = 0; i < 250; i++) { // feature 0 shifts by one standard deviation
       drift.observe(rows(r, 8, 1, 5));
@@ -87,8 +88,8 @@ class DriftMonitorTest {
     drift.check();
     assertThat(events).hasSize(2);
     assertThat(events.get(1).drifting()).isFalse();
-    System.out.printf("drift: PSI feature 0 in reference %.4f shifted by 1 sd %.4f (KS %.3f)%n", 0.0,
-        events.get(0).psi(), events.get(0).ks());
+    System.out.printf("drift: PSI of feature 0 from the reference distribution %.4f, shifted by 1 sd %.4f"
+        + " (KS %.3f)%n", stablePsi, events.get(0).psi(), events.get(0).ks());
   }
 
   @Test
