@@ -31,8 +31,11 @@ final class HostedVersion {
   private final io.micrometer.core.instrument.Timer successTimer; // null without metrics
   private final long loadedAtMillis = System.currentTimeMillis();
 
+  private final AlertMonitor alerts; // null without an alert policy
+
   HostedVersion(String model, String version, LoadedModel loaded, long maxInputElements,
-      ModelMetrics metrics) {
+      ModelMetrics metrics, AlertMonitor alerts) {
+    this.alerts = alerts;
     this.model = model;
     this.version = version;
     this.loaded = loaded;
@@ -54,20 +57,31 @@ final class HostedVersion {
    * nothing (the caller retries elsewhere).
    */
   NamedTensors predict(NamedTensors inputs) {
-    if (successTimer == null) {
+    if (successTimer == null && alerts == null) {
       validator.validate(inputs);
       return run(inputs);
     }
-    long start = metrics.now();
+    long start = successTimer == null ? 0 : metrics.now();
+    long alertStart = alerts == null ? 0 : alerts.now();
     try {
       validator.validate(inputs);
       NamedTensors out = run(inputs);
-      successTimer.record(metrics.now() - start, TimeUnit.NANOSECONDS);
+      if (successTimer != null) {
+        successTimer.record(metrics.now() - start, TimeUnit.NANOSECONDS);
+      }
+      if (alerts != null) {
+        alerts.record(alertStart, false);
+      }
       return out;
     } catch (Retired retired) {
       throw retired;
     } catch (RuntimeException e) {
-      metrics.recordFailure(model, version, start, e);
+      if (successTimer != null) {
+        metrics.recordFailure(model, version, start, e);
+      }
+      if (alerts != null && !(e instanceof dev.swell.api.InvalidInputException)) {
+        alerts.record(alertStart, true);
+      }
       throw e;
     }
   }

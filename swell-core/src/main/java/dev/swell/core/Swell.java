@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,6 +70,9 @@ public final class Swell implements AutoCloseable {
   private final java.util.concurrent.ScheduledExecutorService refresher;
   private AutoCloseable repositoryWatch; // guarded by this
   private final ModelMetrics metrics;
+  private final AlertPolicy alertPolicy;
+  private final Map<String, AlertMonitor> alertMonitors = new ConcurrentHashMap<>();
+  private final List<java.util.function.Consumer<AlertEvent>> alertListeners = AlertMonitor.newListenerList();
   private volatile boolean closed;
 
   private Swell(Builder b) {
@@ -92,6 +96,27 @@ public final class Swell implements AutoCloseable {
     this.retirePool = Executors.newCachedThreadPool(daemonThreads("swell-retire-"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("swell-refresh-"));
     this.metrics = new ModelMetrics(b.meterRegistry);
+    this.alertPolicy = b.alertPolicy;
+    if (alertPolicy != null) {
+      long ms = alertPolicy.evaluateEvery().toMillis();
+      refresher.scheduleWithFixedDelay(() -> alertMonitors.values().forEach(m -> {
+        try {
+          m.evaluate();
+        } catch (RuntimeException e) {
+          log.warn("alert evaluation failed", e);
+        }
+      }), ms, ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Adds a listener of latency and error-rate alerts (see {@link Builder#alertPolicy}). Its
+   * failures are logged and ignored.
+   *
+   * @param listener called on the runtime's timer thread when a model starts or stops alerting
+   */
+  public void onAlert(java.util.function.Consumer<AlertEvent> listener) {
+    alertListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Resolves a selector to an artifact; the repository, seen from the runtime. */
@@ -274,7 +299,9 @@ public final class Swell implements AutoCloseable {
     log.info("loaded model '{}' {} from {} on {} in {} ms: {}", artifact.name(), artifact.version(),
         artifact.file(), loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.signature());
     metrics.loaded();
-    return new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements, metrics);
+    AlertMonitor alerts = alertPolicy == null ? null : alertMonitors.computeIfAbsent(artifact.name(),
+        m -> new AlertMonitor(m, alertPolicy, System::nanoTime, alertListeners));
+    return new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements, metrics, alerts);
   }
 
   /**
@@ -410,6 +437,7 @@ public final class Swell implements AutoCloseable {
     private boolean warmupRunsSet;
     private boolean allowIncompatibleSwaps;
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private AlertPolicy alertPolicy;
 
     /** How often predictors that follow a selector re-resolve it, by default. */
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -464,6 +492,20 @@ public final class Swell implements AutoCloseable {
     public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
       checkOnce(meterRegistry != null, "meterRegistry");
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Watches every model's p99 latency and error rate over a sliding window and tells
+     * {@link Swell#onAlert} listeners when one crosses the policy's thresholds, and when it
+     * recovers (default: no alerts, and nothing is recorded for them).
+     *
+     * @param policy thresholds, window and evaluation interval
+     * @return this builder
+     */
+    public Builder alertPolicy(AlertPolicy policy) {
+      checkOnce(alertPolicy != null, "alertPolicy");
+      this.alertPolicy = Objects.requireNonNull(policy, "alertPolicy");
       return this;
     }
 
