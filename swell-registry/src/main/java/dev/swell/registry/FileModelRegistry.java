@@ -92,6 +92,8 @@ public final class FileModelRegistry implements ModelRepository {
   private final Map<Path, List<Object>> verified = new ConcurrentHashMap<>();
   /** Parsed alias files by path, with the identity, time and size of the file parsed. */
   private final Map<Path, CachedAliases> aliasCache = new ConcurrentHashMap<>();
+  /** Parsed, digest-checked manifests by version folder, with their files' identity, time and size. */
+  private final Map<Path, CachedManifest> manifestCache = new ConcurrentHashMap<>();
 
   private FileModelRegistry(Path root, Clock clock, String actor) {
     this.root = root;
@@ -308,10 +310,38 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public Manifest manifest(String model, SemVer version) {
     Path dir = existingVersionDir(model, version);
-    return readManifest(model, version, dir);
+    return readManifest(model, version, dir, false);
   }
 
-  private Manifest readManifest(String model, SemVer version, Path dir) {
+  /**
+   * Reads and checks a manifest, from the cache when its two files are the ones read last time
+   * (same identity, time and size) unless {@code force}.
+   */
+  private Manifest readManifest(String model, SemVer version, Path dir, boolean force) {
+    List<Object> stamp = null;
+    try {
+      BasicFileAttributes m = Files.readAttributes(dir.resolve(MANIFEST), BasicFileAttributes.class);
+      BasicFileAttributes d = Files.readAttributes(dir.resolve(MANIFEST_DIGEST), BasicFileAttributes.class);
+      if (m.fileKey() != null) {
+        stamp = Arrays.asList(m.fileKey(), m.lastModifiedTime(), m.size(), d.fileKey(), d.lastModifiedTime(), d.size());
+        CachedManifest cached = manifestCache.get(dir);
+        if (!force && cached != null && cached.stamp().equals(stamp)) {
+          return cached.manifest();
+        }
+      }
+    } catch (IOException e) {
+      throw new IntegrityException("the manifest cannot be read: " + e, model, version.toString(), e);
+    }
+    Manifest read = readManifestFiles(model, version, dir);
+    if (stamp != null) {
+      manifestCache.put(dir, new CachedManifest(stamp, read));
+    }
+    return read;
+  }
+
+  private record CachedManifest(List<Object> stamp, Manifest manifest) {}
+
+  private Manifest readManifestFiles(String model, SemVer version, Path dir) {
     byte[] json;
     String digest;
     try {
@@ -398,7 +428,7 @@ public final class FileModelRegistry implements ModelRepository {
 
   private ModelVersion open(String model, SemVer version, boolean force) {
     Path dir = existingVersionDir(model, version);
-    Manifest m = readManifest(model, version, dir);
+    Manifest m = readManifest(model, version, dir, force);
     Path files = dir.resolve(FILES);
     List<Object> fingerprint = new ArrayList<>();
     try {
