@@ -1,10 +1,8 @@
 package dev.swell.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -177,9 +175,5 @@ public final class Gate {
     v.sort(null);
     int n = v.size();
     return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
-  }
-
-  static JsonNode read(Path p) throws IOException {
-    return new ObjectMapper().readTree(p.toFile());
   }
 }
