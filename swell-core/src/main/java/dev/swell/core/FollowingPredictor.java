@@ -13,7 +13,6 @@ import dev.swell.api.VersionSelector;
 import dev.swell.api.spi.ModelArtifact;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -336,16 +335,14 @@ final class FollowingPredictor implements Predictor {
 
   @Override
   public List<Prediction> predictBatch(List<NamedTensors> requests) {
-    if (requests == null || requests.isEmpty()) {
-      HostedVersion h = current.get();
-      throw new InvalidInputException(model, h.version(), null, "at least one request",
-          requests == null ? "null" : "an empty list of requests");
+    while (true) {
+      ensureOpen();
+      try {
+        return current.get().predictBatch(requests);
+      } catch (HostedVersion.Retired retired) {
+        // swapped out meanwhile: run the whole batch on the new version
+      }
     }
-    List<Prediction> out = new ArrayList<>(requests.size());
-    for (NamedTensors r : requests) {
-      out.add(predict(r));
-    }
-    return out;
   }
 
   @Override

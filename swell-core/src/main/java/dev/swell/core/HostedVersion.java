@@ -2,6 +2,9 @@ package dev.swell.core;
 
 import dev.swell.api.BackendException;
 import dev.swell.api.NamedTensors;
+import dev.swell.api.Prediction;
+import java.util.ArrayList;
+import java.util.List;
 import dev.swell.api.Signature;
 import dev.swell.api.SwellException;
 import dev.swell.api.spi.LoadedModel;
@@ -84,6 +87,39 @@ final class HostedVersion {
       }
       throw e;
     }
+  }
+
+  /**
+   * Validates every request (none runs if one is invalid), joins them along the first dimension
+   * into one call when their other dimensions agree, and splits the outputs back; otherwise, or
+   * when the outputs do not follow the batch dimension, runs them one by one.
+   */
+  List<Prediction> predictBatch(List<NamedTensors> requests) {
+    if (requests == null || requests.isEmpty()) {
+      throw new dev.swell.api.InvalidInputException(model, version, null,
+          "at least one request", requests == null ? "null" : "an empty list of requests");
+    }
+    for (NamedTensors r : requests) {
+      validator.validate(r);
+    }
+    List<Prediction> out = new ArrayList<>(requests.size());
+    if (requests.size() > 1 && TensorBatching.joinable(requests)) {
+      long[] rows = new long[requests.size()];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = requests.get(i).tensors().get(0).dim(0);
+      }
+      List<NamedTensors> parts = TensorBatching.split(run(TensorBatching.join(requests)), rows);
+      if (parts != null) {
+        for (NamedTensors p : parts) {
+          out.add(Prediction.of(p, model, version));
+        }
+        return out;
+      }
+    }
+    for (NamedTensors r : requests) {
+      out.add(Prediction.of(run(r), model, version));
+    }
+    return out;
   }
 
   String model() {

@@ -1,11 +1,9 @@
 package dev.swell.core;
 
-import dev.swell.api.InvalidInputException;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Prediction;
 import dev.swell.api.Predictor;
 import dev.swell.api.Signature;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -53,33 +51,7 @@ final class LocalPredictor implements Predictor {
   @Override
   public List<Prediction> predictBatch(List<NamedTensors> requests) {
     ensureOpen();
-    if (requests == null || requests.isEmpty()) {
-      throw new InvalidInputException(hosted.model(), hosted.version(), null,
-          "at least one request", requests == null ? "null" : "an empty list of requests");
-    }
-    for (NamedTensors r : requests) {
-      hosted.validator().validate(r);
-    }
-    List<Prediction> out = new ArrayList<>(requests.size());
-    if (requests.size() > 1 && TensorBatching.joinable(requests)) {
-      long[] rows = new long[requests.size()];
-      for (int i = 0; i < rows.length; i++) {
-        rows[i] = requests.get(i).tensors().get(0).dim(0);
-      }
-      NamedTensors joined = TensorBatching.join(requests);
-      List<NamedTensors> parts = TensorBatching.split(hosted.run(joined), rows);
-      if (parts != null) {
-        for (NamedTensors p : parts) {
-          out.add(Prediction.of(p, hosted.model(), hosted.version()));
-        }
-        return out;
-      }
-    }
-    // Not joinable, or the outputs do not follow the batch dimension: one call each.
-    for (NamedTensors r : requests) {
-      out.add(Prediction.of(hosted.run(r), hosted.model(), hosted.version()));
-    }
-    return out;
+    return hosted.predictBatch(requests);
   }
 
   @Override

@@ -226,6 +226,28 @@ class HotReloadTest {
   }
 
   @Test
+  @DisplayName("a following predictor joins a batch into one backend call")
+  void followerBatches() {
+    MovableRepository repo = repository(1);
+    dev.swell.core.testkit.CountingBackendProvider counting =
+        new dev.swell.core.testkit.CountingBackendProvider(new ReferenceBackendProvider());
+    try (Swell swell = Swell.builder().repository(repo).backend(counting).discoverBackends(false)
+        .warmupRuns(0).build();
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      SplittableRandom r = new SplittableRandom(4);
+      List<NamedTensors> batch = List.of(
+          NamedTensors.of("x", RandomTensors.random(DType.FLOAT32, r, 2, 8)),
+          NamedTensors.of("x", RandomTensors.random(DType.FLOAT32, r, 1, 8)));
+      long before = counting.runs();
+      List<Prediction> out = p.predictBatch(batch);
+      assertThat(counting.runs() - before).isEqualTo(1);
+      assertThat(out).extracting(Prediction::version).containsOnly("1.0.1");
+      assertThat(out.get(0).output("y").shape()).containsExactly(2, 2);
+      assertThat(out.get(1).output("y").shape()).containsExactly(1, 2);
+    }
+  }
+
+  @Test
   @DisplayName("an exact selector is pinned; closing the runtime closes followers; errors are typed")
   void pinnedAndClosed() {
     MovableRepository repo = repository(2);
