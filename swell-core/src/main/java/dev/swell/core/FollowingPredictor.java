@@ -347,11 +347,7 @@ final class FollowingPredictor implements Predictor {
 
   @Override
   public CompletableFuture<Prediction> predictAsync(NamedTensors inputs) {
-    try {
-      return CompletableFuture.supplyAsync(() -> predict(inputs), asyncExecutor);
-    } catch (RuntimeException rejected) {
-      return CompletableFuture.failedFuture(rejected);
-    }
+    return LocalPredictor.async(() -> predict(inputs), asyncExecutor);
   }
 
   @Override

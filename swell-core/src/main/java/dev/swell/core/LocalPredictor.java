@@ -56,8 +56,13 @@ final class LocalPredictor implements Predictor {
 
   @Override
   public CompletableFuture<Prediction> predictAsync(NamedTensors inputs) {
+    return async(() -> predict(inputs), asyncExecutor);
+  }
+
+  /** Runs a prediction on an executor; a rejected submission completes the future exceptionally. */
+  static CompletableFuture<Prediction> async(java.util.function.Supplier<Prediction> call, Executor executor) {
     try {
-      return CompletableFuture.supplyAsync(() -> predict(inputs), asyncExecutor);
+      return CompletableFuture.supplyAsync(call, executor);
     } catch (RuntimeException rejected) {
       return CompletableFuture.failedFuture(rejected);
     }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
 import java.net.URLConnection;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -185,11 +184,7 @@ public final class MiniLm {
         try (InputStream in = connection.getInputStream()) {
           Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
         }
-        try {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        OnnxModels.moveIntoPlace(tmp, file);
       } finally {
         Files.deleteIfExists(tmp);
       }

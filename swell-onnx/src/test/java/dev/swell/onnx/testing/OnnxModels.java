@@ -351,17 +351,22 @@ public final class OnnxModels {
       Path tmp = Files.createTempFile(dir, "." + fileName + ".", ".tmp");
       try {
         Files.write(tmp, model.toByteArray());
-        try {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        moveIntoPlace(tmp, file);
       } finally {
         Files.deleteIfExists(tmp);
       }
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the test model " + file, e);
+    }
+  }
+
+  /** Renames a finished temp file over its target, atomically where the file system can. */
+  static void moveIntoPlace(Path tmp, Path file) throws IOException {
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 }
