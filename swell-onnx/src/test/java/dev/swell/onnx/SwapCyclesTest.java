@@ -15,7 +15,6 @@ import dev.swell.onnx.testing.OnnxModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 1,000 swaps of real ONNX Runtime sessions behind an alias: no native object is left open and
- * resident memory stays flat. The latency of the first request after each swap is measured and
- * printed (an open finding: see the comment at the end).
+ * resident memory stays flat. (Whether a swapped-in version is warm is {@link
+ * FirstRequestAfterSwapTest}'s question.)
  */
 class SwapCyclesTest {
 
@@ -67,21 +66,19 @@ class SwapCyclesTest {
   }
 
   @Test
-  @DisplayName("1,000 swap cycles: no native object left open, resident memory flat; first-request latency measured")
+  @DisplayName("1,000 swap cycles: no native object left open, resident memory flat")
   void thousandSwaps() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")));
     FlipRepository repo = new FlipRepository(OnnxModels.mlp(dir, 64, 256, 16, 1), OnnxModels.mlp(dir, 64, 256, 16, 2));
     NamedTensors in = NamedTensors.of("x", RandomTensors.random(DType.FLOAT32, new SplittableRandom(1), 8, 64));
     long sessionsBefore = OnnxNativeStats.openSessions();
-    long[] first = new long[1000];
-    long[] steady = new long[1000];
-    long rssAt200 = 0;
-    long rssAt1000 = 0;
+    long[] rss = new long[11]; // KiB, before the swaps and after every 100
     try (Swell swell = Swell.builder().repository(repo).refreshInterval(Duration.ofSeconds(30)).warmupRuns(3).build();
          Predictor p = swell.predictor("m", VersionSelector.alias("production"))) {
       for (int i = 0; i < 20; i++) {
         p.predict(in);
       }
+      rss[0] = OnnxLoadCloseLeakTest.settledResidentKiB();
       for (int cycle = 0; cycle < 1000; cycle++) {
         String target = repo.onB ? "1.0.0" : "2.0.0";
         repo.flip();
@@ -94,45 +91,28 @@ class SwapCyclesTest {
           // is flat, like plain load/close cycles).
           Thread.sleep(1);
         }
-        long t0 = System.nanoTime();
-        p.predict(in);
-        first[cycle] = System.nanoTime() - t0;
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 7; k++) {
           p.predict(in);
         }
-        t0 = System.nanoTime();
-        p.predict(in);
-        steady[cycle] = System.nanoTime() - t0;
-        if (cycle == 199) {
+        if (cycle % 100 == 99) {
           Thread.sleep(50); // let the retired session close
-          rssAt200 = OnnxLoadCloseLeakTest.settledResidentKiB();
-          System.out.println("heap committed at 200: " + Runtime.getRuntime().totalMemory() / 1024 + " KiB, used "
-              + (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1024 + " KiB; threads "
-              + Thread.activeCount());
+          rss[(cycle + 1) / 100] = OnnxLoadCloseLeakTest.settledResidentKiB();
         }
       }
-      Thread.sleep(100);
-      rssAt1000 = OnnxLoadCloseLeakTest.settledResidentKiB();
-      System.out.println("heap committed at 1000: " + Runtime.getRuntime().totalMemory() / 1024 + " KiB, used "
-          + (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1024 + " KiB; threads "
-          + Thread.activeCount());
       assertThat(OnnxNativeStats.openSessions()).as("one session serving").isEqualTo(sessionsBefore + 1);
       assertThat(OnnxNativeStats.openTensors()).isZero();
     }
     assertThat(OnnxNativeStats.openSessions()).isEqualTo(sessionsBefore);
-    Arrays.sort(first);
-    Arrays.sort(steady);
-    double firstMedian = first[500] / 1000.0;
-    double steadyMedian = steady[500] / 1000.0;
-    System.out.printf("swap cycles: 1000 swaps; RSS after 200 %d KiB, after 1000 %d KiB (%+d KiB over 800 swaps); "
-            + "first request after a swap median %.1f us p90 %.1f us, steady median %.1f us p90 %.1f us%n",
-        rssAt200, rssAt1000, rssAt1000 - rssAt200, firstMedian, first[900] / 1000.0, steadyMedian, steady[900] / 1000.0);
-    // A session leaked per swap would cost ~290 KiB each (OnnxLoadCloseLeakTest): 230 MiB here.
-    assertThat(rssAt1000 - rssAt200).as("RSS growth over 800 swaps, KiB").isLessThan(40 * 1024);
-    // Likewise reported, not asserted: the first request on the request thread after a swap takes
-    // about 4x a steady one (44 vs 12 us median) even when the new version was warmed on a recent
-    // real request on the loader thread; the cost is per calling thread. Open finding.
-    assertThat(firstMedian).as("first request after a swap, median us").isPositive();
-    assertThat(steadyMedian).as("steady request, median us").isPositive();
+    StringBuilder trajectory = new StringBuilder();
+    for (long r : rss) {
+      trajectory.append(' ').append(r / 1024);
+    }
+    System.out.printf("swap cycles: RSS MiB every 100 swaps:%s; last 500 swaps %+d KiB%n", trajectory,
+        rss[10] - rss[5]);
+    // The allocator settles over the first few hundred swaps (2,000-swap runs here: 118 126 128
+    // 128 128 128 128 128 124 124 MiB), then it is flat. A session leaked per swap would cost
+    // ~290 KiB (OnnxLoadCloseLeakTest): 145 MiB over the last 500.
+    assertThat(rss[10] - rss[5]).as("RSS growth over the last 500 swaps, KiB").isLessThan(12 * 1024);
+    assertThat(rss[10] - rss[0]).as("RSS growth over 1,000 swaps, KiB").isLessThan(40 * 1024);
   }
 }
