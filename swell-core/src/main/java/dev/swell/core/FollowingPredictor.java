@@ -45,6 +45,7 @@ final class FollowingPredictor implements Predictor {
   private final VersionSelector selector;
   private final Swell.Resolver resolver;
   private final Loader loader;
+  private final HostedVersion.Reloader reloader;
   private final Executor asyncExecutor;
   private final Executor retireExecutor;
   private final long drainTimeoutNanos;
@@ -65,13 +66,14 @@ final class FollowingPredictor implements Predictor {
   private long backoffNanos = TimeUnit.SECONDS.toNanos(1); // guarded by control
 
   FollowingPredictor(String model, VersionSelector selector, Swell.Resolver resolver, Loader loader,
-      Executor asyncExecutor, Executor retireExecutor, long drainTimeoutNanos, int warmupRuns,
+      HostedVersion.Reloader reloader, Executor asyncExecutor, Executor retireExecutor, long drainTimeoutNanos, int warmupRuns,
       boolean allowIncompatible, Consumer<FollowingPredictor> onClose, ModelMetrics metrics) {
     this.metrics = metrics;
     this.model = model;
     this.selector = selector;
     this.resolver = resolver;
     this.loader = loader;
+    this.reloader = reloader;
     this.asyncExecutor = asyncExecutor;
     this.retireExecutor = retireExecutor;
     this.drainTimeoutNanos = drainTimeoutNanos;
@@ -81,7 +83,7 @@ final class FollowingPredictor implements Predictor {
     ModelArtifact first = resolver.resolve(model, selector);
     HostedVersion hosted = loader.load(first);
     try {
-      warmUp(hosted);
+      hosted.warmUp(warmupRuns, recentInputs);
     } catch (RuntimeException e) {
       hosted.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
       throw e;
@@ -158,7 +160,7 @@ final class FollowingPredictor implements Predictor {
               + old.version() + ": " + incompatibility + "; not swapped (allow it with "
               + "Swell.builder().allowIncompatibleSwaps(true))", model, next.version(), null);
         }
-        warmUp(fresh);
+        fresh.warmUp(warmupRuns, recentInputs);
       } catch (RuntimeException e) {
         fresh.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
         metrics.recordLoad(model, false, System.nanoTime() - start);
@@ -240,54 +242,6 @@ final class FollowingPredictor implements Predictor {
     return null;
   }
 
-  /**
-   * Runs the model a few times: on a recent real request when there is one (so the shapes callers
-   * use are planned and allocated before the first of them arrives), else on generated inputs
-   * (dynamic dimensions 1, zeros).
-   */
-  private void warmUp(HostedVersion hosted) {
-    if (warmupRuns == 0) {
-      return;
-    }
-    NamedTensors recent = recentInputs;
-    if (recent != null) {
-      try {
-        hosted.validator().validate(recent);
-        for (int i = 0; i < warmupRuns; i++) {
-          hosted.run(recent);
-        }
-        return;
-      } catch (dev.swell.api.InvalidInputException shapeChanged) {
-        // the new version takes other shapes: fall back to generated inputs
-      }
-    }
-    NamedTensors.Builder b = NamedTensors.builder();
-    for (TensorSpec s : hosted.signature().inputs()) {
-      long[] shape = s.shape();
-      for (int i = 0; i < shape.length; i++) {
-        if (shape[i] < 0) {
-          shape[i] = 1;
-        }
-      }
-      b.put(s.name(), zeros(s.dtype(), shape));
-    }
-    NamedTensors inputs = b.build();
-    for (int i = 0; i < warmupRuns; i++) {
-      hosted.run(inputs);
-    }
-  }
-
-  private static Tensor zeros(DType dtype, long[] shape) {
-    int n = Tensor.elementCount(shape);
-    if (dtype == DType.STRING) {
-      String[] s = new String[n];
-      java.util.Arrays.fill(s, "");
-      return Tensor.of(s, shape);
-    }
-    return Tensor.fromBuffer(dtype,
-        ByteBuffer.allocateDirect(n * dtype.byteSize()).order(ByteOrder.nativeOrder()), shape);
-  }
-
   @Override
   public String model() {
     return model;
@@ -324,7 +278,24 @@ final class FollowingPredictor implements Predictor {
       }
       return p;
     } catch (HostedVersion.Retired retired) {
+      reloadIfEvicted(h, inputs);
       return null;
+    }
+  }
+
+  /**
+   * After a call found its version retired: if that version still serves here and the runtime
+   * evicted it, load it again (on this thread; other callers wait). Otherwise it was swapped out,
+   * and the caller retries on the new version.
+   */
+  private void reloadIfEvicted(HostedVersion h, NamedTensors recent) {
+    if (!h.isEvicted() || current.get() != h) {
+      return;
+    }
+    synchronized (control) {
+      if (current.get() == h && !closed) {
+        current.set(reloader.reload(h, recent));
+      }
     }
   }
 
@@ -337,10 +308,12 @@ final class FollowingPredictor implements Predictor {
   public List<Prediction> predictBatch(List<NamedTensors> requests) {
     while (true) {
       ensureOpen();
+      HostedVersion h = current.get();
       try {
-        return current.get().predictBatch(requests);
+        return h.predictBatch(requests);
       } catch (HostedVersion.Retired retired) {
-        // swapped out meanwhile: run the whole batch on the new version
+        // swapped out (or unloaded) meanwhile: run the whole batch on the new version
+        reloadIfEvicted(h, null);
       }
     }
   }

@@ -1,6 +1,11 @@
 package dev.swell.core;
 
 import dev.swell.api.BackendException;
+import dev.swell.api.DType;
+import dev.swell.api.Tensor;
+import dev.swell.api.TensorSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Prediction;
 import java.util.ArrayList;
@@ -8,6 +13,7 @@ import java.util.List;
 import dev.swell.api.Signature;
 import dev.swell.api.SwellException;
 import dev.swell.api.spi.LoadedModel;
+import dev.swell.api.spi.ModelArtifact;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -16,19 +22,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One loaded version with its validator and an in-flight count, so that closing it waits for the
- * calls already running (drain) and refuses new ones.
+ * calls already running (drain) and refuses new ones. A version can also be unloaded by the
+ * runtime ({@link #evict}) while predictors still hold it: they see {@link Retired}, find
+ * {@link #isEvicted()} true and load the version again.
  */
 final class HostedVersion {
 
   private static final Logger log = LoggerFactory.getLogger(HostedVersion.class);
 
+  /** Loads an evicted version again for a predictor that still needs it. */
+  interface Reloader {
+    /**
+     * @param evicted the version the runtime unloaded
+     * @param recent a recent request to warm up with, or null
+     */
+    HostedVersion reload(HostedVersion evicted, NamedTensors recent);
+  }
+
+  private final ModelArtifact artifact;
   private final String model;
   private final String version;
   private final LoadedModel loaded;
   private final InputValidator validator;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closing;
+  private volatile boolean evicted;
+  /** True from loading until {@link #warmUp} ends: a residency limit does not unload it meanwhile. */
+  private volatile boolean warming = true;
   private boolean closed; // guarded by this
+  private final Residency residency; // null for a version outside a runtime (tests)
+  private final boolean tracksUse;
+  /** When a call last ran, for least-recently-used unloading; written racily, read roughly. */
+  private long lastUsedNanos = System.nanoTime();
 
   private final ModelMetrics metrics;
   private final io.micrometer.core.instrument.Timer successTimer; // null without metrics
@@ -36,15 +61,45 @@ final class HostedVersion {
 
   private final AlertMonitor alerts; // null without an alert policy
 
-  HostedVersion(String model, String version, LoadedModel loaded, long maxInputElements,
-      ModelMetrics metrics, AlertMonitor alerts) {
+  HostedVersion(ModelArtifact artifact, LoadedModel loaded, long maxInputElements,
+      ModelMetrics metrics, AlertMonitor alerts, Residency residency) {
     this.alerts = alerts;
-    this.model = model;
-    this.version = version;
+    this.artifact = artifact;
+    this.model = artifact.name();
+    this.version = artifact.version();
+    this.residency = residency;
+    this.tracksUse = residency != null && residency.limited();
     this.loaded = loaded;
     this.validator = new InputValidator(model, version, loaded.signature(), maxInputElements);
     this.metrics = metrics;
     this.successTimer = metrics.successTimer(model, version);
+  }
+
+  ModelArtifact artifact() {
+    return artifact;
+  }
+
+  long lastUsedNanos() {
+    return lastUsedNanos;
+  }
+
+  /** Whether the runtime unloaded this version to respect its residency limit, or on request. */
+  boolean isEvicted() {
+    return evicted;
+  }
+
+  /** Whether the version refuses new calls (closing, closed or evicted). */
+  boolean isClosing() {
+    return closing;
+  }
+
+  /**
+   * Refuses new calls at once, marking the version evicted so that its predictors load it again;
+   * the caller then closes it (which waits for running calls) off the request path.
+   */
+  void evict() {
+    evicted = true;
+    closing = true;
   }
 
   String device() {
@@ -148,6 +203,9 @@ final class HostedVersion {
       if (closing) {
         throw new Retired(model, version);
       }
+      if (tracksUse) {
+        lastUsedNanos = System.nanoTime();
+      }
       return loaded.run(validInputs);
     } catch (SwellException | IllegalStateException e) {
       throw e;
@@ -156,6 +214,93 @@ final class HostedVersion {
     } finally {
       inFlight.decrementAndGet();
     }
+  }
+
+  /**
+   * Runs the model a few times: on a recent real request when there is one (so the shapes callers
+   * use are planned and allocated before the first of them arrives), else on generated inputs
+   * (dynamic dimensions 1, zeros).
+   *
+   * @param warmupRuns how many runs
+   * @param recent a recent request of the caller's, or null
+   */
+  void warmUp(int warmupRuns, NamedTensors recent) {
+    try {
+      warmUpRuns(warmupRuns, recent);
+    } finally {
+      warming = false;
+      if (tracksUse) {
+        lastUsedNanos = System.nanoTime();
+        residency.enforce();
+      }
+    }
+  }
+
+  /** Whether {@link #warmUp} is running. */
+  boolean isWarming() {
+    return warming;
+  }
+
+  private void warmUpRuns(int warmupRuns, NamedTensors recent) {
+    if (warmupRuns == 0) {
+      return;
+    }
+    if (recent != null) {
+      boolean fits;
+      try {
+        validator.validate(recent);
+        fits = true;
+      } catch (dev.swell.api.InvalidInputException shapeChanged) {
+        fits = false; // the new version takes other shapes: fall back to generated inputs
+      }
+      if (fits) {
+        try {
+          for (int i = 0; i < warmupRuns; i++) {
+            run(recent);
+          }
+        } catch (Retired retired) {
+          throw retired;
+        } catch (RuntimeException e) {
+          // a request callers really send fails: this version must not serve
+          throw new BackendException("warm-up on a recent request failed: " + e.getMessage(), model, version, e);
+        }
+        return;
+      }
+    }
+    NamedTensors.Builder b = NamedTensors.builder();
+    for (TensorSpec s : signature().inputs()) {
+      long[] shape = s.shape();
+      for (int i = 0; i < shape.length; i++) {
+        if (shape[i] < 0) {
+          shape[i] = 1;
+        }
+      }
+      b.put(s.name(), zeros(s.dtype(), shape));
+    }
+    NamedTensors inputs = b.build();
+    try {
+      for (int i = 0; i < warmupRuns; i++) {
+        run(inputs);
+      }
+    } catch (Retired retired) {
+      throw retired;
+    } catch (RuntimeException e) {
+      // Generated inputs are a guess (a model may need rows in multiples of 5, or real token
+      // ids): their failure says nothing about the version. It serves unwarmed.
+      log.warn("model '{}' {}: warm-up on generated inputs failed ({}); serving without warm-up",
+          model, version, e.getMessage());
+    }
+  }
+
+  private static Tensor zeros(DType dtype, long[] shape) {
+    int n = Tensor.elementCount(shape);
+    if (dtype == DType.STRING) {
+      String[] s = new String[n];
+      java.util.Arrays.fill(s, "");
+      return Tensor.of(s, shape);
+    }
+    return Tensor.fromBuffer(dtype,
+        ByteBuffer.allocateDirect(n * dtype.byteSize()).order(ByteOrder.nativeOrder()), shape);
   }
 
   /**
@@ -197,6 +342,9 @@ final class HostedVersion {
       log.warn("closing model '{}' {} failed", model, version, e);
     } finally {
       metrics.closed(model, version);
+      if (residency != null) {
+        residency.remove(this);
+      }
     }
   }
 }

@@ -10,18 +10,23 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** A predictor over one hosted version, which it owns and closes. */
+/**
+ * A predictor pinned to one version, which it owns and closes. If the runtime unloads the version
+ * (a residency limit, or {@link Swell#unload}), the next call loads it again.
+ */
 final class LocalPredictor implements Predictor {
 
-  private final HostedVersion hosted;
+  private volatile HostedVersion hosted;
+  private final HostedVersion.Reloader reloader;
   private final Executor asyncExecutor;
   private final Consumer<LocalPredictor> onClose;
   private final long drainTimeoutNanos;
   private volatile boolean closed;
 
-  LocalPredictor(HostedVersion hosted, Executor asyncExecutor, long drainTimeoutNanos,
-      Consumer<LocalPredictor> onClose) {
+  LocalPredictor(HostedVersion hosted, HostedVersion.Reloader reloader, Executor asyncExecutor,
+      long drainTimeoutNanos, Consumer<LocalPredictor> onClose) {
     this.hosted = hosted;
+    this.reloader = reloader;
     this.asyncExecutor = asyncExecutor;
     this.drainTimeoutNanos = drainTimeoutNanos;
     this.onClose = onClose;
@@ -44,14 +49,41 @@ final class LocalPredictor implements Predictor {
 
   @Override
   public Prediction predict(NamedTensors inputs) {
-    ensureOpen();
-    return Prediction.of(hosted.predict(inputs), hosted.model(), hosted.version());
+    while (true) {
+      ensureOpen();
+      HostedVersion h = hosted;
+      try {
+        return Prediction.of(h.predict(inputs), h.model(), h.version());
+      } catch (HostedVersion.Retired retired) {
+        reloadIfEvicted(h, inputs, retired);
+      }
+    }
   }
 
   @Override
   public List<Prediction> predictBatch(List<NamedTensors> requests) {
-    ensureOpen();
-    return hosted.predictBatch(requests);
+    while (true) {
+      ensureOpen();
+      HostedVersion h = hosted;
+      try {
+        return h.predictBatch(requests);
+      } catch (HostedVersion.Retired retired) {
+        reloadIfEvicted(h, null, retired);
+      }
+    }
+  }
+
+  /** After a call found its version retired: load it again if the runtime evicted it. */
+  private void reloadIfEvicted(HostedVersion h, NamedTensors recent, HostedVersion.Retired retired) {
+    if (!h.isEvicted()) {
+      ensureOpen();
+      throw retired; // closed otherwise: not ours to hide
+    }
+    synchronized (this) { // one reload, however many callers found it evicted
+      if (hosted == h && !closed) {
+        hosted = reloader.reload(h, recent);
+      }
+    }
   }
 
   @Override
@@ -70,11 +102,15 @@ final class LocalPredictor implements Predictor {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
+    HostedVersion h;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      h = hosted;
     }
-    closed = true;
-    hosted.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+    h.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
     onClose.accept(this);
   }
 

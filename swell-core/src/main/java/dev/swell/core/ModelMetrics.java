@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
  *       {@code invalid_input}, {@code error}), exception (simple class name, {@code none});
  *   <li>{@code swell.model.loads} (timer): model, outcome — time to load and warm a version;
  *   <li>{@code swell.model.swaps} (counter): model;
+ *   <li>{@code swell.model.evictions} (counter): model — versions unloaded to respect the limit of
+ *       resident versions, or on request;
  *   <li>{@code swell.models.resident} (gauge): versions loaded now;
  *   <li>{@code swell.model.serving} (gauge, always 1): model, version — which version serves.
  * </ul>
@@ -23,6 +25,8 @@ final class ModelMetrics {
 
   private final MeterRegistry registry;
   private final java.util.concurrent.atomic.AtomicInteger resident = new java.util.concurrent.atomic.AtomicInteger();
+  /** Hosted versions per "model@version": a version's meters go when the last one closes. */
+  private final java.util.Map<String, Integer> hosted = new java.util.HashMap<>();
 
   ModelMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -36,14 +40,24 @@ final class ModelMetrics {
     return resident.get();
   }
 
-  void loaded() {
+  /** A version was loaded (the same version may be hosted more than once, by two predictors). */
+  void loaded(String model, String version) {
     resident.incrementAndGet();
+    synchronized (hosted) {
+      hosted.merge(model + "@" + version, 1, Integer::sum);
+    }
   }
 
-  /** A version was closed: one fewer resident, and its per-version meters go. */
+  /** A version was closed: one fewer resident; its per-version meters go with the last copy. */
   void closed(String model, String version) {
     resident.decrementAndGet();
-    retired(model, version);
+    synchronized (hosted) {
+      if (hosted.merge(model + "@" + version, -1, Integer::sum) > 0) {
+        return;
+      }
+      hosted.remove(model + "@" + version);
+      retired(model, version);
+    }
   }
 
   boolean enabled() {
@@ -89,6 +103,13 @@ final class ModelMetrics {
     }
   }
 
+  void recordEviction(String model) {
+    if (registry != null) {
+      Counter.builder("swell.model.evictions").description("versions unloaded to respect the limit of resident versions, or on request")
+          .tag("model", model).register(registry).increment();
+    }
+  }
+
   /** Marks a version as serving (gauge 1). */
   void serving(String model, String version) {
     if (registry != null) {
@@ -98,7 +119,7 @@ final class ModelMetrics {
   }
 
   /** Removes a version's serving gauge and its prediction timers (it no longer serves). */
-  void retired(String model, String version) {
+  private void retired(String model, String version) {
     if (registry == null) {
       return;
     }

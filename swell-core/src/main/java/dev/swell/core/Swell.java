@@ -1,6 +1,7 @@
 package dev.swell.core;
 
 import dev.swell.api.BackendException;
+import dev.swell.api.NamedTensors;
 import dev.swell.api.Predictor;
 import dev.swell.api.VersionSelector;
 import dev.swell.api.spi.BackendConfig;
@@ -70,6 +71,7 @@ public final class Swell implements AutoCloseable {
   private final java.util.concurrent.ScheduledExecutorService refresher;
   private AutoCloseable repositoryWatch; // guarded by this
   private final ModelMetrics metrics;
+  private final Residency residency;
   private final AlertPolicy alertPolicy;
   private final Map<String, AlertMonitor> alertMonitors = new ConcurrentHashMap<>();
   private final List<java.util.function.Consumer<AlertEvent>> alertListeners = AlertMonitor.newListenerList();
@@ -96,6 +98,7 @@ public final class Swell implements AutoCloseable {
     this.retirePool = Executors.newCachedThreadPool(daemonThreads("swell-retire-"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("swell-refresh-"));
     this.metrics = new ModelMetrics(b.meterRegistry);
+    this.residency = new Residency(b.maxResidentVersions, retirePool, drainTimeout.toNanos(), metrics);
     this.alertPolicy = b.alertPolicy;
     if (alertPolicy != null) {
       long ms = alertPolicy.evaluateEvery().toMillis();
@@ -162,7 +165,7 @@ public final class Swell implements AutoCloseable {
   }
 
   /**
-   * Loads an artifact.
+   * Loads an artifact and warms it up ({@link Builder#warmupRuns}).
    *
    * @param artifact the model's identity, format and file
    * @return a predictor that owns the loaded model; close it to free the model
@@ -173,7 +176,14 @@ public final class Swell implements AutoCloseable {
     Objects.requireNonNull(artifact, "artifact");
     ensureOpen();
     HostedVersion hosted = host(artifact);
-    LocalPredictor p = new LocalPredictor(hosted, asyncExecutor, drainTimeout.toNanos(), open::remove);
+    try {
+      hosted.warmUp(warmupRuns, null);
+    } catch (RuntimeException e) {
+      hosted.close(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      throw e;
+    }
+    LocalPredictor p = new LocalPredictor(hosted, this::reload, asyncExecutor, drainTimeout.toNanos(),
+        open::remove);
     metrics.serving(hosted.model(), hosted.version());
     open.add(p);
     if (closed) { // closed while loading: do not leak the model
@@ -235,7 +245,7 @@ public final class Swell implements AutoCloseable {
       return load(repository.resolve(model, selector));
     }
     FollowingPredictor p = new FollowingPredictor(model, selector, repository::resolve, this::host,
-        asyncExecutor, retirePool, drainTimeout.toNanos(), warmupRuns, allowIncompatibleSwaps,
+        this::reload, asyncExecutor, retirePool, drainTimeout.toNanos(), warmupRuns, allowIncompatibleSwaps,
         following::remove, metrics);
     following.add(p);
     startFollowing();
@@ -298,10 +308,71 @@ public final class Swell implements AutoCloseable {
     }
     log.info("loaded model '{}' {} from {} on {} in {} ms: {}", artifact.name(), artifact.version(),
         artifact.file(), loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.signature());
-    metrics.loaded();
+    metrics.loaded(artifact.name(), artifact.version());
     AlertMonitor alerts = alertPolicy == null ? null : alertMonitors.computeIfAbsent(artifact.name(),
         m -> new AlertMonitor(m, alertPolicy, System::nanoTime, alertListeners));
-    return new HostedVersion(artifact.name(), artifact.version(), loaded, maxInputElements, metrics, alerts);
+    HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency);
+    residency.add(hosted);
+    return hosted;
+  }
+
+  /**
+   * Loads again a version the runtime unloaded (see {@link Builder#maxResidentVersions}), on the
+   * thread of the call that needs it, and warms it up.
+   */
+  private HostedVersion reload(HostedVersion evicted, NamedTensors recent) {
+    ensureOpen();
+    long start = System.nanoTime();
+    HostedVersion fresh;
+    try {
+      fresh = host(evicted.artifact());
+      try {
+        fresh.warmUp(warmupRuns, recent);
+      } catch (HostedVersion.Retired unloadedAgain) {
+        // other loads pushed it out before it served: the caller finds it evicted and retries
+      }
+    } catch (RuntimeException e) {
+      metrics.recordLoad(evicted.model(), false, System.nanoTime() - start);
+      throw e;
+    }
+    metrics.recordLoad(evicted.model(), true, System.nanoTime() - start);
+    metrics.serving(fresh.model(), fresh.version());
+    return fresh;
+  }
+
+  /**
+   * Unloads every resident version of a model now, freeing its memory once running calls finish.
+   * Predictors of the model stay open: each loads its version again on its next call.
+   *
+   * @param model the model's name
+   * @return how many loaded versions were unloaded
+   */
+  public int unload(String model) {
+    Objects.requireNonNull(model, "model");
+    return residency.unload(model, null);
+  }
+
+  /**
+   * Unloads one version of a model now (see {@link #unload(String)}).
+   *
+   * @param model the model's name
+   * @param version the version, such as {@code 1.2.0} or {@value #FILE_VERSION}
+   * @return how many loaded copies of it were unloaded (two predictors may each hold one)
+   */
+  public int unload(String model, String version) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(version, "version");
+    return residency.unload(model, version);
+  }
+
+  /**
+   * Returns how many model versions are loaded now (unloaded ones and ones being closed are not
+   * counted).
+   *
+   * @return the number of resident versions
+   */
+  public int residentVersions() {
+    return residency.size();
   }
 
   /**
@@ -318,12 +389,13 @@ public final class Swell implements AutoCloseable {
       HostedVersion h = p.currentVersion();
       ready &= h != null && !p.isClosed();
       models.add(new SwellHealth.ModelStatus(p.modelName(), p.selector().toString(), h.version(),
-          h.device(), java.time.Instant.ofEpochMilli(h.loadedAtMillis()), p.swaps(), p.lastError()));
+          h.device(), java.time.Instant.ofEpochMilli(h.loadedAtMillis()), p.swaps(), p.lastError(),
+          !h.isClosing()));
     }
     for (LocalPredictor p : open) {
       HostedVersion h = p.hosted();
       models.add(new SwellHealth.ModelStatus(h.model(), h.version(), h.version(), h.device(),
-          java.time.Instant.ofEpochMilli(h.loadedAtMillis()), 0, null));
+          java.time.Instant.ofEpochMilli(h.loadedAtMillis()), 0, null, !h.isClosing()));
     }
     models.sort(java.util.Comparator.comparing(SwellHealth.ModelStatus::model)
         .thenComparing(SwellHealth.ModelStatus::selector));
@@ -438,6 +510,8 @@ public final class Swell implements AutoCloseable {
     private boolean allowIncompatibleSwaps;
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private AlertPolicy alertPolicy;
+    private int maxResidentVersions;
+    private boolean maxResidentVersionsSet;
 
     /** How often predictors that follow a selector re-resolve it, by default. */
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -464,7 +538,11 @@ public final class Swell implements AutoCloseable {
     }
 
     /**
-     * Sets how many times a new version runs on generated inputs before it serves (default 3).
+     * Sets how many times a version runs before it serves (default 3): every version loaded,
+     * whether by {@code load}, by a predictor following an alias, or again after a residency
+     * limit unloaded it. A following predictor warms a new version on a recent real request
+     * (sampled from its calls) when it has one; otherwise inputs are generated: zeros, with
+     * dynamic dimensions of 1.
      *
      * @param runs at least 0
      * @return this builder
@@ -506,6 +584,26 @@ public final class Swell implements AutoCloseable {
     public Builder alertPolicy(AlertPolicy policy) {
       checkOnce(alertPolicy != null, "alertPolicy");
       this.alertPolicy = Objects.requireNonNull(policy, "alertPolicy");
+      return this;
+    }
+
+    /**
+     * Limits how many model versions stay loaded (default: no limit). When a load goes beyond
+     * the limit, the least recently used version is unloaded: it stops taking calls at once, its
+     * running calls finish, then its memory is freed. Its predictors stay open and load it again
+     * (and warm it up) on their next call, on the calling thread. Versions being swapped out are
+     * not counted.
+     *
+     * @param max at least 1
+     * @return this builder
+     */
+    public Builder maxResidentVersions(int max) {
+      checkOnce(maxResidentVersionsSet, "maxResidentVersions");
+      if (max < 1) {
+        throw new IllegalArgumentException("maxResidentVersions must be at least 1, got " + max);
+      }
+      this.maxResidentVersions = max;
+      maxResidentVersionsSet = true;
       return this;
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * What a Swell runtime reports about itself: whether it works at all (live), whether every
  * predictor it handed out has a loaded, warmed version to serve (ready), and each model's status.
+ * A version unloaded by a residency limit still counts as ready: its next call loads it again.
  *
  * @param live whether the runtime is open and working
  * @param ready whether every open predictor has a version serving
@@ -35,9 +36,11 @@ public record SwellHealth(boolean live, boolean ready, List<ModelStatus> models)
    * @param swaps how many times a new version was swapped in
    * @param lastError the last failure to load or swap in a version, or null; the version shown
    *     still serves
+   * @param resident whether the version is loaded now; false once the runtime unloaded it (a
+   *     residency limit, or {@link Swell#unload}), until its next call loads it again
    */
   public record ModelStatus(String model, String selector, String version, String device,
-      Instant loadedAt, long swaps, String lastError) {
+      Instant loadedAt, long swaps, String lastError, boolean resident) {
 
     /**
      * Returns whether the last attempt to move to a new version succeeded (or none failed).

@@ -208,6 +208,36 @@ class HotReloadTest {
   }
 
   @Test
+  @DisplayName("a version that fails on the requests callers send is not swapped in; one that only fails on generated inputs is")
+  void warmUpOnRealRequestsGuardsTheSwap() throws Exception {
+    MovableRepository repo = repository(1);
+    repo.files.put("2.0.0", ReferenceBackendProvider.write(dir.resolve("failing.ref"),
+        "op", "mlp", "in", "8", "hidden", "16", "out", "2", "seed", "2", "failing", "true"));
+    repo.files.put("3.0.0", ReferenceBackendProvider.write(dir.resolve("ok.ref"),
+        "op", "mlp", "in", "8", "hidden", "16", "out", "2", "seed", "3"));
+    try (Swell swell = Swell.builder().repository(repo).refreshInterval(java.time.Duration.ofMillis(20)).build();
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      FollowingPredictor f = (FollowingPredictor) p;
+      NamedTensors in = NamedTensors.of("x", Tensor.of(new float[16], 2, 8));
+      assertThat(p.predict(in).version()).isEqualTo("1.0.1"); // sampled as the warm-up request
+      repo.move("2.0.0");
+      await(() -> f.lastError() != null, "the warm-up failure");
+      assertThat(f.lastError()).contains("warm-up on a recent request failed").contains("fails on every call");
+      assertThat(p.predict(in).version()).isEqualTo("1.0.1");
+      assertThat(swell.health().models().get(0).healthy()).isFalse();
+      repo.move("3.0.0");
+      await(() -> p.version().equals("3.0.0"), "the good version");
+      assertThat(f.lastError()).isNull();
+    }
+    // loading a model whose generated warm-up inputs fail still works: they are only a guess
+    try (Swell swell = Swell.builder().discoverBackends(false).backend(new ReferenceBackendProvider()).build();
+         Predictor p = swell.load(repo.files.get("2.0.0"))) {
+      assertThatThrownBy(() -> p.predict(NamedTensors.of("x", Tensor.of(new float[8], 1, 8))))
+          .isInstanceOf(dev.swell.api.BackendException.class).hasMessageContaining("fails on every call");
+    }
+  }
+
+  @Test
   @DisplayName("a call that catches the old version as it retires is retried on the new one")
   void callOnRetiredVersionIsRetried() throws Exception {
     MovableRepository repo = repository(2);

@@ -64,7 +64,7 @@ class SwellTest {
   @DisplayName("an explicit provider wins over a discovered one of the same name")
   void explicitProviderFirst() {
     ReferenceBackendProvider mine = new ReferenceBackendProvider();
-    try (Swell swell = Swell.builder().backend(mine).build(); Predictor p = swell.load(mlp())) {
+    try (Swell swell = Swell.builder().backend(mine).warmupRuns(0).build(); Predictor p = swell.load(mlp())) {
       p.predict("x", Tensor.of(new float[4], 1, 4));
       assertThat(mine.runs()).isEqualTo(1);
       assertThat(swell.backends()).containsOnlyOnce(ReferenceBackendProvider.NAME);
@@ -123,7 +123,7 @@ class SwellTest {
   void predictBatchFallbacks() {
     ReferenceBackendProvider ref = new ReferenceBackendProvider();
     Path identity = ReferenceBackendProvider.write(dir.resolve("id.ref"), "op", "identity", "dtype", "int32");
-    try (Swell swell = Swell.builder().backend(ref).build(); Predictor p = swell.load(identity)) {
+    try (Swell swell = Swell.builder().backend(ref).warmupRuns(0).build(); Predictor p = swell.load(identity)) {
       Tensor a = Tensor.of(new int[] {1, 2, 3}, 1, 3);
       Tensor b = Tensor.of(new int[] {4, 5, 6, 7}, 2, 2);
       List<Prediction> out = p.predictBatch(List.of(NamedTensors.of("x", a), NamedTensors.of("x", b)));

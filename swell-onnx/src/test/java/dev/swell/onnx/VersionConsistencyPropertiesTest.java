@@ -21,7 +21,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * A version gives bit-identical outputs wherever and however often it is loaded: for random MLPs
- * and inputs, a first load, a reload after closing, and a load in another JVM process all agree.
+ * and inputs, a first load, a reload after {@link Swell#unload}, a reload after closing, and a load
+ * in another JVM process all agree.
  */
 class VersionConsistencyPropertiesTest {
 
@@ -60,6 +61,9 @@ class VersionConsistencyPropertiesTest {
     try (Predictor p = swell.load(model)) {
       first = ConsistencyWorker.digest(p, in, rows, inputSeed);
       assertThat(ConsistencyWorker.digest(p, in, rows, inputSeed)).as("same session, again").isEqualTo(first);
+      assertThat(swell.unload(p.model())).isEqualTo(1);
+      assertThat(ConsistencyWorker.digest(p, in, rows, inputSeed)).as("after unload, loaded again on demand")
+          .isEqualTo(first);
     }
     try (Predictor p = swell.load(model)) {
       assertThat(ConsistencyWorker.digest(p, in, rows, inputSeed)).as("after close and reload").isEqualTo(first);

@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code op=fixed}: input {@code x} float32 [2, 3], output {@code y} = x.
  * </ul>
  *
+ * <p>With {@code failing=true} a model loads but every {@code run} fails.
+ *
  * <p>It counts the calls that reach it ({@link #runs()}) and the models it has open
  * ({@link #openModels()}).
  */
@@ -133,11 +135,13 @@ public final class ReferenceBackendProvider implements BackendProvider {
     private final Signature signature;
     private final MlpWeights mlp;
     private final ModelArtifact artifact;
+    private final boolean failing;
     private volatile boolean closed;
 
     RefModel(Properties p, ModelArtifact artifact) {
       this.artifact = artifact;
       this.op = p.getProperty("op", "");
+      this.failing = Boolean.parseBoolean(p.getProperty("failing", "false"));
       try {
         switch (op) {
           case "identity": {
@@ -193,6 +197,10 @@ public final class ReferenceBackendProvider implements BackendProvider {
         throw new IllegalStateException("model " + artifact.name() + " is closed");
       }
       runs.incrementAndGet();
+      if (failing) {
+        throw new BackendException("this model fails on every call (failing=true)", artifact.name(),
+            artifact.version(), null);
+      }
       for (TensorSpec s : signature.inputs()) {
         Tensor t = inputs.get(s.name());
         if (t == null || t.dtype() != s.dtype() || !s.accepts(t.shape())) {
