@@ -14,6 +14,7 @@ import dev.swell.api.Signature;
 import dev.swell.api.SwellException;
 import dev.swell.api.spi.LoadedModel;
 import dev.swell.api.spi.ModelArtifact;
+import dev.swell.core.drift.DriftMonitor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -60,9 +61,11 @@ final class HostedVersion {
   private final long loadedAtMillis = System.currentTimeMillis();
 
   private final AlertMonitor alerts; // null without an alert policy
+  private final DriftMonitor[] drift; // null without a drift policy or monitored inputs
 
   HostedVersion(ModelArtifact artifact, LoadedModel loaded, long maxInputElements,
-      ModelMetrics metrics, AlertMonitor alerts, Residency residency) {
+      ModelMetrics metrics, AlertMonitor alerts, Residency residency, DriftMonitor[] drift) {
+    this.drift = drift == null || drift.length == 0 ? null : drift;
     this.alerts = alerts;
     this.artifact = artifact;
     this.model = artifact.name();
@@ -117,12 +120,14 @@ final class HostedVersion {
   NamedTensors predict(NamedTensors inputs) {
     if (successTimer == null && alerts == null) {
       validator.validate(inputs);
+      observeDrift(inputs);
       return run(inputs);
     }
     long start = successTimer == null ? 0 : metrics.now();
     long alertStart = alerts == null ? 0 : alerts.now();
     try {
       validator.validate(inputs);
+      observeDrift(inputs);
       NamedTensors out = run(inputs);
       if (successTimer != null) {
         successTimer.record(metrics.now() - start, TimeUnit.NANOSECONDS);
@@ -157,6 +162,9 @@ final class HostedVersion {
     for (NamedTensors r : requests) {
       validator.validate(r);
     }
+    for (NamedTensors r : requests) {
+      observeDrift(r);
+    }
     List<Prediction> out = new ArrayList<>(requests.size());
     if (requests.size() > 1 && TensorBatching.joinable(requests)) {
       long[] rows = new long[requests.size()];
@@ -175,6 +183,15 @@ final class HostedVersion {
       out.add(Prediction.of(run(r), model, version));
     }
     return out;
+  }
+
+  /** Samples a valid request into the drift monitors (a counter check, now and then a copy). */
+  private void observeDrift(NamedTensors inputs) {
+    if (drift != null) {
+      for (DriftMonitor d : drift) {
+        d.observe(inputs);
+      }
+    }
   }
 
   String model() {

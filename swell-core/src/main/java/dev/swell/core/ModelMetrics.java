@@ -36,6 +36,10 @@ final class ModelMetrics {
     }
   }
 
+  MeterRegistry registry() {
+    return registry;
+  }
+
   int resident() {
     return resident.get();
   }

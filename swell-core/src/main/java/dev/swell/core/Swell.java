@@ -9,6 +9,10 @@ import dev.swell.api.spi.BackendProvider;
 import dev.swell.api.spi.LoadedModel;
 import dev.swell.api.spi.ModelArtifact;
 import dev.swell.api.spi.ModelRepository;
+import dev.swell.core.drift.DriftMonitor;
+import dev.swell.core.drift.DriftPolicy;
+import dev.swell.core.drift.DriftReference;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,6 +77,10 @@ public final class Swell implements AutoCloseable {
   private final ModelMetrics metrics;
   private final Residency residency;
   private final AlertPolicy alertPolicy;
+  private final DriftPolicy driftPolicy;
+  private final Map<String, DriftMonitor> drift = new ConcurrentHashMap<>();
+  private final List<java.util.function.Consumer<DriftMonitor.DriftEvent>> driftListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, AlertMonitor> alertMonitors = new ConcurrentHashMap<>();
   private final List<java.util.function.Consumer<AlertEvent>> alertListeners = AlertMonitor.newListenerList();
   private volatile boolean closed;
@@ -100,6 +108,17 @@ public final class Swell implements AutoCloseable {
     this.metrics = new ModelMetrics(b.meterRegistry);
     this.residency = new Residency(b.maxResidentVersions, retirePool, drainTimeout.toNanos(), metrics);
     this.alertPolicy = b.alertPolicy;
+    this.driftPolicy = b.driftPolicy;
+    if (driftPolicy != null) {
+      long ms = driftPolicy.checkEvery().toMillis();
+      refresher.scheduleWithFixedDelay(() -> drift.values().forEach(m -> {
+        try {
+          m.check();
+        } catch (RuntimeException e) {
+          log.warn("drift check of {} failed", m.model(), e);
+        }
+      }), ms, ms, TimeUnit.MILLISECONDS);
+    }
     if (alertPolicy != null) {
       long ms = alertPolicy.evaluateEvery().toMillis();
       refresher.scheduleWithFixedDelay(() -> alertMonitors.values().forEach(m -> {
@@ -311,9 +330,79 @@ public final class Swell implements AutoCloseable {
     metrics.loaded(artifact.name(), artifact.version());
     AlertMonitor alerts = alertPolicy == null ? null : alertMonitors.computeIfAbsent(artifact.name(),
         m -> new AlertMonitor(m, alertPolicy, System::nanoTime, alertListeners));
-    HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency);
+    HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency,
+        driftMonitors(artifact, loaded.signature()));
     residency.add(hosted);
     return hosted;
+  }
+
+  /**
+   * The drift monitors of a version's monitored inputs (float, fixed last dimension, not too
+   * wide): one per model and input, kept across versions; a version that brings its own reference
+   * ({@code drift/<input>.csv} beside its model file) replaces the reference.
+   */
+  private DriftMonitor[] driftMonitors(ModelArtifact artifact, dev.swell.api.Signature signature) {
+    if (driftPolicy == null) {
+      return null;
+    }
+    List<DriftMonitor> monitors = new ArrayList<>();
+    for (dev.swell.api.TensorSpec s : signature.inputs()) {
+      if ((s.dtype() != dev.swell.api.DType.FLOAT32 && s.dtype() != dev.swell.api.DType.FLOAT64)
+          || s.rank() == 0 || s.isDynamic(s.rank() - 1) || s.dim(s.rank() - 1) > driftPolicy.maxFeatures()) {
+        continue;
+      }
+      int features = (int) s.dim(s.rank() - 1);
+      DriftMonitor m = drift.compute(artifact.name() + '\u0000' + s.name(), (k, old) -> {
+        if (old != null && old.features() == features) {
+          return old;
+        }
+        DriftMonitor fresh = driftPolicy.newMonitor(artifact.name(), s.name(), features);
+        fresh.onDrift(e -> driftListeners.forEach(l -> {
+          try {
+            l.accept(e);
+          } catch (RuntimeException ex) {
+            log.warn("drift listener failed on {}", e, ex);
+          }
+        }));
+        if (metrics.registry() != null) {
+          fresh.bindTo(metrics.registry());
+        }
+        return fresh;
+      });
+      Path reference = artifact.file().resolveSibling("drift").resolve(s.name() + ".csv");
+      if (Files.isRegularFile(reference)) {
+        try {
+          m.useReference(DriftReference.readCsv(reference, features));
+          log.info("model '{}' {}: drift reference for input '{}' from {}", artifact.name(), artifact.version(),
+              s.name(), reference);
+        } catch (IOException | IllegalArgumentException e) {
+          log.warn("model '{}' {}: drift reference {} not used: {}", artifact.name(), artifact.version(),
+              reference, e.getMessage());
+        }
+      }
+      monitors.add(m);
+    }
+    return monitors.toArray(new DriftMonitor[0]);
+  }
+
+  /**
+   * Adds a listener of input-drift events (see {@link Builder#driftPolicy}): a feature's PSI went
+   * above the threshold, or came back under it. Its failures are logged and ignored.
+   *
+   * @param listener called on the runtime's timer thread
+   */
+  public void onDrift(java.util.function.Consumer<DriftMonitor.DriftEvent> listener) {
+    driftListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Returns the drift monitors, one per monitored model input (none without a drift policy), to
+   * read their last PSI and KS or to check them now.
+   *
+   * @return the monitors
+   */
+  public List<DriftMonitor> driftMonitors() {
+    return List.copyOf(drift.values());
   }
 
   /**
@@ -512,6 +601,7 @@ public final class Swell implements AutoCloseable {
     private AlertPolicy alertPolicy;
     private int maxResidentVersions;
     private boolean maxResidentVersionsSet;
+    private DriftPolicy driftPolicy;
 
     /** How often predictors that follow a selector re-resolve it, by default. */
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -584,6 +674,22 @@ public final class Swell implements AutoCloseable {
     public Builder alertPolicy(AlertPolicy policy) {
       checkOnce(alertPolicy != null, "alertPolicy");
       this.alertPolicy = Objects.requireNonNull(policy, "alertPolicy");
+      return this;
+    }
+
+    /**
+     * Monitors input drift (default: off): see {@link DriftPolicy}. Statistics are computed on the
+     * runtime's timer thread every {@link DriftPolicy#checkEvery()}; the request path only counts
+     * calls and, one in {@link DriftPolicy#sampleEvery()}, copies the input's values. Events go to
+     * {@link Swell#onDrift} listeners; with a meter registry, {@code swell.drift.psi} and
+     * {@code swell.drift.ks} gauges are published per model, input and feature.
+     *
+     * @param policy the policy, such as {@code DriftPolicy.defaults()}
+     * @return this builder
+     */
+    public Builder driftPolicy(DriftPolicy policy) {
+      checkOnce(driftPolicy != null, "driftPolicy");
+      this.driftPolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +48,7 @@ public final class DriftMonitor {
   private double[][] reference; // [feature][n], null until taken
   private int filled; // guarded by this
   private int next; // guarded by this
-  private final AtomicLong calls = new AtomicLong();
+  private int calls; // racy on purpose: a lost update only shifts which call is sampled
   private final double[] lastPsi;
   private final double[] lastKs;
   private final boolean[] drifting;
@@ -83,6 +82,74 @@ public final class DriftMonitor {
   }
 
   /**
+   * Returns the model watched.
+   *
+   * @return the model's name
+   */
+  public String model() {
+    return model;
+  }
+
+  /**
+   * Returns the input watched.
+   *
+   * @return the input's name
+   */
+  public String input() {
+    return input;
+  }
+
+  /**
+   * Returns the number of features (the input's last dimension).
+   *
+   * @return the feature count
+   */
+  public int features() {
+    return features;
+  }
+
+  /**
+   * Replaces the reference distribution (a new version brought its own), keeping the live window.
+   *
+   * @param columns one array of values per feature, each at least {@code bins} long
+   * @throws IllegalArgumentException if there are not {@code features} columns or too few values
+   */
+  public void useReference(double[][] columns) {
+    double[][] copy = checkedCopy(columns, features, bins);
+    synchronized (this) {
+      if (reference == null) {
+        filled = 0; // the rows gathered so far were meant as the reference; start the live window
+        next = 0;
+      }
+      reference = copy;
+    }
+  }
+
+  /**
+   * Returns whether the monitor has a reference (given, or taken from the first window).
+   *
+   * @return whether statistics can be computed once the live window fills
+   */
+  public synchronized boolean hasReference() {
+    return reference != null;
+  }
+
+  private static double[][] checkedCopy(double[][] columns, int features, int bins) {
+    if (columns.length != features) {
+      throw new IllegalArgumentException("reference has " + columns.length + " columns, expected " + features);
+    }
+    double[][] copy = new double[features][];
+    for (int f = 0; f < features; f++) {
+      if (columns[f].length < bins) {
+        throw new IllegalArgumentException("each reference column needs at least " + bins + " values, column "
+            + f + " has " + columns[f].length);
+      }
+      copy[f] = columns[f].clone();
+    }
+    return copy;
+  }
+
+  /**
    * Adds a listener of drift and recovery events. Its failures are logged and ignored.
    *
    * @param listener the listener
@@ -98,7 +165,8 @@ public final class DriftMonitor {
    * @param inputs a request's inputs
    */
   public void observe(NamedTensors inputs) {
-    if (calls.getAndIncrement() % sampleEvery != 0) {
+    int n = calls++;
+    if (n % sampleEvery != 0) {
       return;
     }
     Tensor t = inputs.get(input);
@@ -297,11 +365,7 @@ public final class DriftMonitor {
       if (columns.length != features) {
         throw new IllegalArgumentException("reference has " + columns.length + " columns, expected " + features);
       }
-      double[][] copy = new double[features][];
-      for (int f = 0; f < features; f++) {
-        copy[f] = columns[f].clone();
-      }
-      this.reference = copy;
+      this.reference = columns;
       return this;
     }
 
@@ -312,11 +376,7 @@ public final class DriftMonitor {
      */
     public DriftMonitor build() {
       if (reference != null) {
-        for (double[] c : reference) {
-          if (c.length < bins) {
-            throw new IllegalArgumentException("each reference column needs at least " + bins + " values");
-          }
-        }
+        reference = checkedCopy(reference, features, bins);
       }
       return new DriftMonitor(this);
     }
