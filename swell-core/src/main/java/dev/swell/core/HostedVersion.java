@@ -155,6 +155,41 @@ final class HostedVersion {
    * when the outputs do not follow the batch dimension, runs them one by one.
    */
   List<Prediction> predictBatch(List<NamedTensors> requests) {
+    if (successTimer == null && alerts == null) {
+      return runBatch(requests);
+    }
+    long start = successTimer == null ? 0 : metrics.now();
+    long alertStart = alerts == null ? 0 : alerts.now();
+    int n = requests == null ? 0 : requests.size();
+    try {
+      List<Prediction> out = runBatch(requests);
+      // every request of the batch waited for the whole batch: one sample each
+      long elapsed = successTimer == null ? 0 : metrics.now() - start;
+      for (int i = 0; i < n; i++) {
+        if (successTimer != null) {
+          successTimer.record(elapsed, TimeUnit.NANOSECONDS);
+        }
+        if (alerts != null) {
+          alerts.record(alertStart, false);
+        }
+      }
+      return out;
+    } catch (Retired retired) {
+      throw retired;
+    } catch (RuntimeException e) {
+      for (int i = 0; i < Math.max(n, 1); i++) {
+        if (successTimer != null) {
+          metrics.recordFailure(model, version, start, e);
+        }
+        if (alerts != null && !(e instanceof dev.swell.api.InvalidInputException)) {
+          alerts.record(alertStart, true);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private List<Prediction> runBatch(List<NamedTensors> requests) {
     if (requests == null || requests.isEmpty()) {
       throw new dev.swell.api.InvalidInputException(model, version, null,
           "at least one request", requests == null ? "null" : "an empty list of requests");
@@ -184,6 +219,7 @@ final class HostedVersion {
     }
     return out;
   }
+
 
   /** Samples a valid request into the drift monitors (a counter check, now and then a copy). */
   private void observeDrift(NamedTensors inputs) {

@@ -39,6 +39,15 @@ class MetricsAndHealthTest {
           .timer().count()).isEqualTo(3);
       assertThat(meters.get("swell.predictions").tags("outcome", "invalid_input", "exception", "InvalidInputException")
           .timer().count()).isEqualTo(1);
+      p.predictBatch(java.util.List.of(dev.swell.api.NamedTensors.of("x", Tensor.of(new float[4], 1, 4)),
+          dev.swell.api.NamedTensors.of("x", Tensor.of(new float[8], 2, 4))));
+      assertThat(meters.get("swell.predictions").tags("model", "fraud", "version", "file", "outcome", "success")
+          .timer().count()).as("a batch of two: a sample each").isEqualTo(5);
+      assertThatThrownBy(() -> p.predictBatch(java.util.List.of(
+          dev.swell.api.NamedTensors.of("x", Tensor.of(new float[4], 1, 4)),
+          dev.swell.api.NamedTensors.of("x", Tensor.of(new float[3], 1, 3))))).isInstanceOf(InvalidInputException.class);
+      assertThat(meters.get("swell.predictions").tags("outcome", "invalid_input", "exception", "InvalidInputException")
+          .timer().count()).as("a refused batch of two").isEqualTo(3);
       assertThat(meters.get("swell.models.resident").gauge().value()).isEqualTo(1);
       assertThat(meters.get("swell.model.serving").tags("model", "fraud", "version", "file").gauge().value()).isEqualTo(1);
       assertThat(swell.health().models()).singleElement()
@@ -48,6 +57,30 @@ class MetricsAndHealthTest {
       assertThat(meters.get("swell.models.resident").gauge().value()).isZero();
       assertThat(meters.find("swell.model.serving").gauges()).isEmpty();
       assertThat(meters.find("swell.predictions").timers()).isEmpty();
+    }
+  }
+
+  @Test
+  @DisplayName("a version hosted twice keeps its meters until the last copy closes")
+  void sharedVersionMeters() throws Exception {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();
+    for (int v = 1; v <= 2; v++) {
+      repo.files.put("1.0." + v, ReferenceBackendProvider.write(dir.resolve("v" + v + ".ref"),
+          "op", "mlp", "in", "4", "hidden", "8", "out", "2", "seed", "" + v));
+    }
+    repo.production = "1.0.1";
+    try (Swell swell = Swell.builder().repository(repo).meterRegistry(meters).refreshInterval(Duration.ofSeconds(30))
+        .build();
+         Predictor pinned = swell.predictor("fraud", VersionSelector.exact("1.0.1"));
+         Predictor following = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      following.predict("x", Tensor.of(new float[4], 1, 4));
+      repo.move("1.0.2");
+      waitFor(() -> following.version().equals("1.0.2"));
+      waitFor(() -> meters.get("swell.models.resident").gauge().value() == 2);
+      pinned.predict("x", Tensor.of(new float[4], 1, 4));
+      assertThat(meters.get("swell.predictions").tags("version", "1.0.1", "outcome", "success").timer().count())
+          .as("the pinned copy still records after the following one retired").isEqualTo(2);
     }
   }
 
