@@ -36,6 +36,7 @@ final class PairedRun {
       variants.put(Gate.REFERENCE, b::rawOrt);
       variants.put("swell", b::swell);
       variants.put("swellReusedTensor", b::swellReusedTensor);
+      variants.put("swellObserved", b::swellObserved);
       variants.put("djl", b::djl);
       Map<String, Integer> opsPerBlock = new LinkedHashMap<>();
       double sink = 0;

@@ -54,6 +54,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       (validation, zero-copy hand-off to ONNX Runtime), {@code toFloatArray()};
  *   <li>{@code swellReusedTensor}: the input tensor made once, as a caller that keeps its inputs
  *       in Swell tensors would, so no copy is made on the way in;
+ *   <li>{@code swellObserved}: {@code swell} with everything watching: Micrometer metrics (a
+ *       {@code SimpleMeterRegistry}), a latency and error alert policy, drift monitoring of the
+ *       float inputs (default policy: one call in 16 sampled) — the cost of observability on the
+ *       request path;
  *   <li>{@code djl}: a fresh {@code NDManager} per call (closed, or it leaks), {@code predict},
  *       {@code toFloatArray()}.
  * </ul>
@@ -84,6 +88,8 @@ public class PredictBenchmark {
   private OrtSession raw;
   private Swell swell;
   private dev.swell.api.Predictor predictor;
+  private Swell observedSwell;
+  private dev.swell.api.Predictor observed;
   private NamedTensors reused;
   private Model djlModel;
   private Predictor<NDList, NDList> djl;
@@ -133,6 +139,13 @@ public class PredictBenchmark {
         .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
         .build();
     predictor = swell.load(model);
+    observedSwell = Swell.builder()
+        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+        .alertPolicy(AlertPolicy.p99Above(java.time.Duration.ofSeconds(1)).withErrorRateAbove(0.5))
+        .driftPolicy(dev.swell.core.drift.DriftPolicy.defaults())
+        .build();
+    observed = observedSwell.load(model);
     djlModel = Model.newInstance("bench", djlEngine.getEngineName());
     djlModel.load(model, null, Map.of("intraOpNumThreads", "1", "interOpNumThreads", "1",
         "optLevel", "ALL_OPT"));
@@ -154,6 +167,8 @@ public class PredictBenchmark {
     djlModel.close();
     predictor.close();
     swell.close();
+    observed.close();
+    observedSwell.close();
     raw.close();
   }
 
@@ -197,6 +212,17 @@ public class PredictBenchmark {
   public float[] swell() {
     NamedTensors in = mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs();
     Prediction p = predictor.predict(in);
+    return p.outputs().tensors().get(0).toFloatArray();
+  }
+
+  /**
+   * Swell with metrics, alerts and drift monitoring on.
+   *
+   * @return the output, read into an array
+   */
+  @Benchmark
+  public float[] swellObserved() {
+    Prediction p = observed.predict(mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs());
     return p.outputs().tensors().get(0).toFloatArray();
   }
 
