@@ -59,6 +59,7 @@ final class HostedVersion {
   private final ModelMetrics metrics;
   private final io.micrometer.core.instrument.Timer successTimer; // null without metrics
   private final long loadedAtMillis = System.currentTimeMillis();
+  private volatile long loadNanos; // loading, then warm-up, added as they finish
 
   private final AlertMonitor alerts; // null without an alert policy
   private final DriftMonitor[] drift; // null without a drift policy or monitored inputs
@@ -111,6 +112,15 @@ final class HostedVersion {
 
   long loadedAtMillis() {
     return loadedAtMillis;
+  }
+
+  /** Time spent loading and warming up this version. */
+  java.time.Duration loadTime() {
+    return java.time.Duration.ofNanos(loadNanos);
+  }
+
+  void addLoadTime(long nanos) {
+    loadNanos += nanos; // written by the one thread that loads and warms it
   }
 
   /**
@@ -278,9 +288,11 @@ final class HostedVersion {
    * @param recent a recent request of the caller's, or null
    */
   void warmUp(int warmupRuns, NamedTensors recent) {
+    long start = System.nanoTime();
     try {
       warmUpRuns(warmupRuns, recent);
     } finally {
+      addLoadTime(System.nanoTime() - start);
       warming = false;
       if (tracksUse) {
         lastUsedNanos = System.nanoTime();

@@ -332,6 +332,7 @@ public final class Swell implements AutoCloseable {
         m -> new AlertMonitor(m, alertPolicy, System::nanoTime, alertListeners));
     HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency,
         driftMonitors(artifact, loaded.signature()));
+    hosted.addLoadTime(System.nanoTime() - start);
     residency.add(hosted);
     return hosted;
   }
@@ -478,13 +479,13 @@ public final class Swell implements AutoCloseable {
       HostedVersion h = p.currentVersion();
       ready &= h != null && !p.isClosed();
       models.add(new SwellHealth.ModelStatus(p.modelName(), p.selector().toString(), h.version(),
-          h.device(), java.time.Instant.ofEpochMilli(h.loadedAtMillis()), p.swaps(), p.lastError(),
-          !h.isClosing()));
+          h.device(), java.time.Instant.ofEpochMilli(h.loadedAtMillis()), h.loadTime(), p.swaps(),
+          p.lastError(), !h.isClosing()));
     }
     for (LocalPredictor p : open) {
       HostedVersion h = p.hosted();
       models.add(new SwellHealth.ModelStatus(h.model(), h.version(), h.version(), h.device(),
-          java.time.Instant.ofEpochMilli(h.loadedAtMillis()), 0, null, !h.isClosing()));
+          java.time.Instant.ofEpochMilli(h.loadedAtMillis()), h.loadTime(), 0, null, !h.isClosing()));
     }
     models.sort(java.util.Comparator.comparing(SwellHealth.ModelStatus::model)
         .thenComparing(SwellHealth.ModelStatus::selector));

@@ -33,6 +33,7 @@ public record SwellHealth(boolean live, boolean ready, List<ModelStatus> models)
    * @param version the version serving
    * @param device where it runs, such as {@code cpu}
    * @param loadedAt when the serving version was loaded
+   * @param loadTime how long loading and warming it up took
    * @param swaps how many times a new version was swapped in
    * @param lastError the last failure to load or swap in a version, or null; the version shown
    *     still serves
@@ -40,7 +41,7 @@ public record SwellHealth(boolean live, boolean ready, List<ModelStatus> models)
    *     residency limit, or {@link Swell#unload}), until its next call loads it again
    */
   public record ModelStatus(String model, String selector, String version, String device,
-      Instant loadedAt, long swaps, String lastError, boolean resident) {
+      Instant loadedAt, java.time.Duration loadTime, long swaps, String lastError, boolean resident) {
 
     /**
      * Returns whether the last attempt to move to a new version succeeded (or none failed).

@@ -52,7 +52,9 @@ class MetricsAndHealthTest {
       assertThat(meters.get("swell.model.serving").tags("model", "fraud", "version", "file").gauge().value()).isEqualTo(1);
       assertThat(swell.health().models()).singleElement()
           .satisfies(s -> assertThat(s.version()).isEqualTo("file"))
-          .satisfies(s -> assertThat(s.device()).isEqualTo("java"));
+          .satisfies(s -> assertThat(s.device()).isEqualTo("java"))
+          .satisfies(s -> assertThat(s.loadTime()).isPositive().isLessThan(Duration.ofSeconds(10)))
+          .satisfies(s -> assertThat(s.resident()).isTrue());
       p.close();
       assertThat(meters.get("swell.models.resident").gauge().value()).isZero();
       assertThat(meters.find("swell.model.serving").gauges()).isEmpty();
