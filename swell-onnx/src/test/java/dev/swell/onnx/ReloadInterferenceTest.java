@@ -64,6 +64,9 @@ class ReloadInterferenceTest {
               + " (%+.0f%%), %d and %d calls%n", reloads, pct(quiet, 50), pct(busy[0], 50), q99, b99,
           (b99 / q99 - 1) * 100, quiet.length, busy[0].length);
       assertThat(reloads).isPositive();
+      // measured here: -11%, -3%, +6% (target: at most +20%); asserted loosely, as CI machines are
+      // shared, so that only a real interference (loads stalling other models) fails it
+      assertThat(b99).as("p99 while reloading, us").isLessThan(q99 * 2);
       assertThat(busy[0].length).isPositive();
     }
   }
