@@ -57,7 +57,8 @@ final class HostedVersion {
   private long lastUsedNanos = System.nanoTime();
 
   private final ModelMetrics metrics;
-  private final io.micrometer.core.instrument.Timer successTimer; // null without metrics
+  /** In the runtime's composite registry: records into whatever registries are bound to it. */
+  private final io.micrometer.core.instrument.Timer successTimer;
   private final long loadedAtMillis = System.currentTimeMillis();
   private volatile long loadNanos; // loading, then warm-up, added as they finish
 
@@ -128,18 +129,19 @@ final class HostedVersion {
    * nothing (the caller retries elsewhere).
    */
   NamedTensors predict(NamedTensors inputs) {
-    if (successTimer == null && alerts == null) {
+    boolean timed = metrics.active();
+    if (!timed && alerts == null) {
       validator.validate(inputs);
       observeDrift(inputs);
       return run(inputs);
     }
-    long start = successTimer == null ? 0 : metrics.now();
+    long start = timed ? metrics.now() : 0;
     long alertStart = alerts == null ? 0 : alerts.now();
     try {
       validator.validate(inputs);
       observeDrift(inputs);
       NamedTensors out = run(inputs);
-      if (successTimer != null) {
+      if (timed) {
         successTimer.record(metrics.now() - start, TimeUnit.NANOSECONDS);
       }
       if (alerts != null) {
@@ -149,7 +151,7 @@ final class HostedVersion {
     } catch (Retired retired) {
       throw retired;
     } catch (RuntimeException e) {
-      if (successTimer != null) {
+      if (timed) {
         metrics.recordFailure(model, version, start, e);
       }
       if (alerts != null && !(e instanceof dev.swell.api.InvalidInputException)) {
@@ -165,18 +167,19 @@ final class HostedVersion {
    * when the outputs do not follow the batch dimension, runs them one by one.
    */
   List<Prediction> predictBatch(List<NamedTensors> requests) {
-    if (successTimer == null && alerts == null) {
+    boolean timed = metrics.active();
+    if (!timed && alerts == null) {
       return runBatch(requests);
     }
-    long start = successTimer == null ? 0 : metrics.now();
+    long start = timed ? metrics.now() : 0;
     long alertStart = alerts == null ? 0 : alerts.now();
     int n = requests == null ? 0 : requests.size();
     try {
       List<Prediction> out = runBatch(requests);
       // every request of the batch waited for the whole batch: one sample each
-      long elapsed = successTimer == null ? 0 : metrics.now() - start;
+      long elapsed = timed ? metrics.now() - start : 0;
       for (int i = 0; i < n; i++) {
-        if (successTimer != null) {
+        if (timed) {
           successTimer.record(elapsed, TimeUnit.NANOSECONDS);
         }
         if (alerts != null) {
@@ -188,7 +191,7 @@ final class HostedVersion {
       throw retired;
     } catch (RuntimeException e) {
       for (int i = 0; i < Math.max(n, 1); i++) {
-        if (successTimer != null) {
+        if (timed) {
           metrics.recordFailure(model, version, start, e);
         }
         if (alerts != null && !(e instanceof dev.swell.api.InvalidInputException)) {

@@ -1,6 +1,8 @@
 package dev.swell.core;
 
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -8,7 +10,9 @@ import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The runtime's meters, in whatever {@link MeterRegistry} the host gave (none: nothing recorded).
+ * The runtime's meters. They live in a {@link CompositeMeterRegistry} of the runtime's own, into
+ * which the host binds any registries (at build time, or later through {@code Swell.bindTo}, as a
+ * {@code MeterBinder}); until one is bound the request path records nothing (one volatile read).
  *
  * <ul>
  *   <li>{@code swell.predictions} (timer): model, version, outcome ({@code success},
@@ -23,17 +27,30 @@ import java.util.concurrent.TimeUnit;
  */
 final class ModelMetrics {
 
-  private final MeterRegistry registry;
+  private final CompositeMeterRegistry registry;
+  private volatile boolean active;
   private final java.util.concurrent.atomic.AtomicInteger resident = new java.util.concurrent.atomic.AtomicInteger();
   /** Hosted versions per "model@version": a version's meters go when the last one closes. */
   private final java.util.Map<String, Integer> hosted = new java.util.HashMap<>();
 
-  ModelMetrics(MeterRegistry registry) {
-    this.registry = registry;
-    if (registry != null) {
-      Gauge.builder("swell.models.resident", resident, java.util.concurrent.atomic.AtomicInteger::get)
-          .description("model versions loaded").register(registry);
+  ModelMetrics(MeterRegistry initial) {
+    this.registry = new CompositeMeterRegistry(initial == null ? Clock.SYSTEM : initial.config().clock());
+    Gauge.builder("swell.models.resident", resident, java.util.concurrent.atomic.AtomicInteger::get)
+        .description("model versions loaded").register(registry);
+    if (initial != null) {
+      bindTo(initial);
     }
+  }
+
+  /** Adds a registry: every meter, present and future, is published to it too. */
+  void bindTo(MeterRegistry target) {
+    registry.add(target);
+    active = true;
+  }
+
+  /** Whether any registry is bound (so that the request path records). */
+  boolean active() {
+    return active;
   }
 
   MeterRegistry registry() {
@@ -64,17 +81,13 @@ final class ModelMetrics {
     }
   }
 
-  boolean enabled() {
-    return registry != null;
-  }
-
   long now() {
-    return registry == null ? 0 : registry.config().clock().monotonicTime();
+    return registry.config().clock().monotonicTime();
   }
 
   /** The timer of successful predictions of one version, looked up once. */
   Timer successTimer(String model, String version) {
-    return registry == null ? null : predictions(model, version, "success", "none");
+    return predictions(model, version, "success", "none");
   }
 
   private Timer predictions(String model, String version, String outcome, String exception) {
@@ -84,49 +97,35 @@ final class ModelMetrics {
   }
 
   void recordFailure(String model, String version, long startNanos, RuntimeException e) {
-    if (registry == null) {
-      return;
-    }
     String outcome = e instanceof dev.swell.api.InvalidInputException ? "invalid_input" : "error";
     predictions(model, version, outcome, e.getClass().getSimpleName())
         .record(now() - startNanos, TimeUnit.NANOSECONDS);
   }
 
   void recordLoad(String model, boolean success, long nanos) {
-    if (registry != null) {
-      Timer.builder("swell.model.loads").description("versions loaded and warmed up")
-          .tags("model", model, "outcome", success ? "success" : "failure")
-          .register(registry).record(nanos, TimeUnit.NANOSECONDS);
-    }
+    Timer.builder("swell.model.loads").description("versions loaded and warmed up")
+        .tags("model", model, "outcome", success ? "success" : "failure")
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void recordSwap(String model) {
-    if (registry != null) {
-      Counter.builder("swell.model.swaps").description("versions swapped in").tag("model", model)
-          .register(registry).increment();
-    }
+    Counter.builder("swell.model.swaps").description("versions swapped in").tag("model", model)
+        .register(registry).increment();
   }
 
   void recordEviction(String model) {
-    if (registry != null) {
-      Counter.builder("swell.model.evictions").description("versions unloaded to respect the limit of resident versions, or on request")
-          .tag("model", model).register(registry).increment();
-    }
+    Counter.builder("swell.model.evictions").description("versions unloaded to respect the limit of resident versions, or on request")
+        .tag("model", model).register(registry).increment();
   }
 
   /** Marks a version as serving (gauge 1). */
   void serving(String model, String version) {
-    if (registry != null) {
-      Gauge.builder("swell.model.serving", () -> 1).description("the version serving")
-          .tags("model", model, "version", version).register(registry);
-    }
+    Gauge.builder("swell.model.serving", () -> 1).description("the version serving")
+        .tags("model", model, "version", version).register(registry);
   }
 
   /** Removes a version's serving gauge and its prediction timers (it no longer serves). */
   private void retired(String model, String version) {
-    if (registry == null) {
-      return;
-    }
     registry.getMeters().stream()
         .filter(m -> (m.getId().getName().equals("swell.model.serving")
             || m.getId().getName().equals("swell.predictions"))

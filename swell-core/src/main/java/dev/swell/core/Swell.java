@@ -1,6 +1,8 @@
 package dev.swell.core;
 
 import dev.swell.api.BackendException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Predictor;
 import dev.swell.api.VersionSelector;
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class Swell implements AutoCloseable {
+public final class Swell implements AutoCloseable, MeterBinder {
 
   private static final Logger log = LoggerFactory.getLogger(Swell.class);
 
@@ -129,6 +131,19 @@ public final class Swell implements AutoCloseable {
         }
       }), ms, ms, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /**
+   * Publishes the runtime's meters (see {@link Builder#meterRegistry}) to a registry, as well as
+   * to any bound before: a Micrometer {@link MeterBinder}, so a framework that binds its beans
+   * (Spring Boot does) can be handed the runtime itself. Until a registry is bound, the request
+   * path records nothing.
+   *
+   * @param registry any Micrometer registry
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    metrics.bindTo(Objects.requireNonNull(registry, "registry"));
   }
 
   /**
@@ -365,9 +380,7 @@ public final class Swell implements AutoCloseable {
             log.warn("drift listener failed on {}", e, ex);
           }
         }));
-        if (metrics.registry() != null) {
-          fresh.bindTo(metrics.registry());
-        }
+        fresh.bindTo(metrics.registry());
         return fresh;
       });
       Path reference = artifact.file().resolveSibling("drift").resolve(s.name() + ".csv");

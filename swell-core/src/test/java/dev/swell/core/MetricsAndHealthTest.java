@@ -127,6 +127,33 @@ class MetricsAndHealthTest {
   }
 
   @Test
+  @DisplayName("the runtime is a MeterBinder: a registry bound later sees the meters, present and future")
+  void boundLater() {
+    Path file = ReferenceBackendProvider.write(dir.resolve("late.ref"),
+        "op", "mlp", "in", "4", "hidden", "8", "out", "2", "seed", "1");
+    try (Swell swell = Swell.builder().build(); Predictor p = swell.load(file)) {
+      p.predict("x", Tensor.of(new float[4], 1, 4));
+      SimpleMeterRegistry first = new SimpleMeterRegistry();
+      io.micrometer.core.instrument.binder.MeterBinder binder = swell;
+      binder.bindTo(first);
+      p.predict("x", Tensor.of(new float[4], 1, 4));
+      assertThat(first.get("swell.predictions").tags("model", "late", "outcome", "success").timer().count())
+          .as("only the call after binding").isEqualTo(1);
+      assertThat(first.get("swell.models.resident").gauge().value()).isEqualTo(1);
+      SimpleMeterRegistry second = new SimpleMeterRegistry();
+      swell.bindTo(second);
+      try (Predictor q = swell.load("other", file)) {
+        q.predict("x", Tensor.of(new float[4], 1, 4));
+        for (SimpleMeterRegistry r : java.util.List.of(first, second)) {
+          assertThat(r.get("swell.predictions").tags("model", "other", "outcome", "success").timer().count()).isEqualTo(1);
+          assertThat(r.get("swell.models.resident").gauge().value()).isEqualTo(2);
+        }
+      }
+      assertThat(second.find("swell.predictions").tag("model", "other").timers()).as("closed: its meters go").isEmpty();
+    }
+  }
+
+  @Test
   @DisplayName("without a meter registry nothing is recorded and predictions work")
   void noRegistry() {
     Path file = ReferenceBackendProvider.write(dir.resolve("m.ref"), "op", "identity", "dtype", "float32");
