@@ -81,13 +81,22 @@ final class FollowingPredictor implements Predictor {
     this.allowIncompatible = allowIncompatible;
     this.onClose = onClose;
     ModelArtifact first = resolver.resolve(model, selector);
-    HostedVersion hosted = loader.load(first);
+    long start = System.nanoTime();
+    HostedVersion hosted;
+    try {
+      hosted = loader.load(first);
+    } catch (RuntimeException e) {
+      metrics.recordLoad(model, false, System.nanoTime() - start);
+      throw e;
+    }
     try {
       hosted.warmUp(warmupRuns, recentInputs);
     } catch (RuntimeException e) {
       hosted.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+      metrics.recordLoad(model, false, System.nanoTime() - start);
       throw e;
     }
+    metrics.recordLoad(model, true, System.nanoTime() - start);
     current.set(hosted);
     metrics.serving(model, hosted.version());
   }
@@ -168,13 +177,14 @@ final class FollowingPredictor implements Predictor {
         return false;
       }
       metrics.recordLoad(model, true, System.nanoTime() - start);
-      current.set(fresh);
-      metrics.serving(model, fresh.version());
-      metrics.recordSwap(model);
-      swaps++;
+      // health is consistent for whoever sees the new version: no stale error, swaps counted
       failedVersion = null;
       lastError = null;
       backoffNanos = TimeUnit.SECONDS.toNanos(1);
+      swaps++;
+      current.set(fresh);
+      metrics.serving(model, fresh.version());
+      metrics.recordSwap(model);
       log.info("model '{}' {} now serves {} (was {}; loaded and warmed in {} ms)", model, selector,
           fresh.version(), old.version(), (System.nanoTime() - start) / 1_000_000);
       retireExecutor.execute(() -> old.close(drainTimeoutNanos, TimeUnit.NANOSECONDS));

@@ -209,13 +209,22 @@ public final class Swell implements AutoCloseable, MeterBinder {
   public Predictor load(ModelArtifact artifact) {
     Objects.requireNonNull(artifact, "artifact");
     ensureOpen();
-    HostedVersion hosted = host(artifact);
+    long start = System.nanoTime();
+    HostedVersion hosted;
+    try {
+      hosted = host(artifact);
+    } catch (RuntimeException e) {
+      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
+      throw e;
+    }
     try {
       hosted.warmUp(warmupRuns, null);
     } catch (RuntimeException e) {
       hosted.close(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
       throw e;
     }
+    metrics.recordLoad(artifact.name(), true, System.nanoTime() - start);
     LocalPredictor p = new LocalPredictor(hosted, this::reload, asyncExecutor, drainTimeout.toNanos(),
         open::remove);
     metrics.serving(hosted.model(), hosted.version());

