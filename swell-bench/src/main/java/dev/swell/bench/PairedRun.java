@@ -37,6 +37,7 @@ final class PairedRun {
       variants.put("swell", b::swell);
       variants.put("swellReusedTensor", b::swellReusedTensor);
       variants.put("swellObserved", b::swellObserved);
+      variants.put("swellCached", b::swellCached);
       variants.put("djl", b::djl);
       Map<String, Integer> opsPerBlock = new LinkedHashMap<>();
       double sink = 0;

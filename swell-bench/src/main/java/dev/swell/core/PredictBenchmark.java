@@ -58,6 +58,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code SimpleMeterRegistry}), a latency and error alert policy, drift monitoring of the
  *       float inputs (default policy: one call in 16 sampled) — the cost of observability on the
  *       request path;
+ *   <li>{@code swellCached}: {@code swell} with a result cache, the same input every call: the
+ *       cost of a cache hit (copy of the input arrays into tensors, validation, hashing and
+ *       comparing the input bytes, the lookup);
  *   <li>{@code djl}: a fresh {@code NDManager} per call (closed, or it leaks), {@code predict},
  *       {@code toFloatArray()}.
  * </ul>
@@ -90,6 +93,8 @@ public class PredictBenchmark {
   private dev.swell.api.Predictor predictor;
   private Swell observedSwell;
   private dev.swell.api.Predictor observed;
+  private Swell cachedSwell;
+  private dev.swell.api.Predictor cached;
   private NamedTensors reused;
   private Model djlModel;
   private Predictor<NDList, NDList> djl;
@@ -146,6 +151,11 @@ public class PredictBenchmark {
         .driftPolicy(dev.swell.core.drift.DriftPolicy.defaults())
         .build();
     observed = observedSwell.load(model);
+    cachedSwell = Swell.builder()
+        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .resultCache(CachePolicy.maxBytes(64 << 20))
+        .build();
+    cached = cachedSwell.load(model);
     djlModel = Model.newInstance("bench", djlEngine.getEngineName());
     djlModel.load(model, null, Map.of("intraOpNumThreads", "1", "interOpNumThreads", "1",
         "optLevel", "ALL_OPT"));
@@ -169,6 +179,8 @@ public class PredictBenchmark {
     swell.close();
     observed.close();
     observedSwell.close();
+    cached.close();
+    cachedSwell.close();
     raw.close();
   }
 
@@ -223,6 +235,17 @@ public class PredictBenchmark {
   @Benchmark
   public float[] swellObserved() {
     Prediction p = observed.predict(mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs());
+    return p.outputs().tensors().get(0).toFloatArray();
+  }
+
+  /**
+   * Swell with a result cache, answering from it (the same input every call).
+   *
+   * @return the output, read into an array
+   */
+  @Benchmark
+  public float[] swellCached() {
+    Prediction p = cached.predict(mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs());
     return p.outputs().tensors().get(0).toFloatArray();
   }
 

@@ -64,10 +64,19 @@ final class HostedVersion {
 
   private final AlertMonitor alerts; // null without an alert policy
   private final DriftMonitor[] drift; // null without a drift policy or monitored inputs
+  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+  /** Identifies this loaded copy in the result cache: a reload starts with an empty cache. */
+  private final long id = IDS.incrementAndGet();
+  private final ResultCache cache; // null when this model's results are not cached
+  private final io.micrometer.core.instrument.Counter cacheHits;
+  private final io.micrometer.core.instrument.Counter cacheMisses;
 
   HostedVersion(ModelArtifact artifact, LoadedModel loaded, long maxInputElements,
-      ModelMetrics metrics, AlertMonitor alerts, Residency residency, DriftMonitor[] drift) {
+      ModelMetrics metrics, AlertMonitor alerts, Residency residency, DriftMonitor[] drift, ResultCache cache) {
     this.drift = drift == null || drift.length == 0 ? null : drift;
+    this.cache = cache;
+    this.cacheHits = cache == null ? null : metrics.cacheRequests(artifact.name(), "hit");
+    this.cacheMisses = cache == null ? null : metrics.cacheRequests(artifact.name(), "miss");
     this.alerts = alerts;
     this.artifact = artifact;
     this.model = artifact.name();
@@ -130,7 +139,7 @@ final class HostedVersion {
    */
   NamedTensors predict(NamedTensors inputs) {
     boolean timed = metrics.active();
-    if (!timed && alerts == null) {
+    if (!timed && alerts == null && cache == null) {
       validator.validate(inputs);
       observeDrift(inputs);
       return run(inputs);
@@ -140,7 +149,22 @@ final class HostedVersion {
     try {
       validator.validate(inputs);
       observeDrift(inputs);
+      if (cache != null) {
+        NamedTensors hit = cache.get(id, inputs);
+        if (hit != null && !closing) {
+          if (timed) {
+            cacheHits.increment();
+          }
+          return hit; // not a model call: neither timed nor in the alert window
+        }
+        if (timed) {
+          cacheMisses.increment();
+        }
+      }
       NamedTensors out = run(inputs);
+      if (cache != null) {
+        cache.put(id, inputs, out);
+      }
       if (timed) {
         successTimer.record(metrics.now() - start, TimeUnit.NANOSECONDS);
       }
@@ -412,6 +436,9 @@ final class HostedVersion {
       metrics.closed(model, version);
       if (residency != null) {
         residency.remove(this);
+      }
+      if (cache != null) {
+        cache.invalidate(id);
       }
     }
   }

@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
  *       {@code invalid_input}, {@code error}), exception (simple class name, {@code none});
  *   <li>{@code swell.model.loads} (timer): model, outcome — time to load and warm a version;
  *   <li>{@code swell.model.swaps} (counter): model;
+ *   <li>{@code swell.cache.requests} (counter): model, result ({@code hit}, {@code miss});
+ *       {@code swell.cache.size} (gauge, bytes) and {@code swell.cache.entries} (gauge) — with a
+ *       result cache;
  *   <li>{@code swell.model.evictions} (counter): model — versions unloaded to respect the limit of
  *       resident versions, or on request;
  *   <li>{@code swell.models.resident} (gauge): versions loaded now;
@@ -111,6 +114,20 @@ final class ModelMetrics {
   void recordSwap(String model) {
     Counter.builder("swell.model.swaps").description("versions swapped in").tag("model", model)
         .register(registry).increment();
+  }
+
+  /** The counter of result-cache lookups of a model with one result, {@code hit} or {@code miss}. */
+  Counter cacheRequests(String model, String result) {
+    return Counter.builder("swell.cache.requests").description("result-cache lookups")
+        .tags("model", model, "result", result).register(registry);
+  }
+
+  /** Publishes the result cache's size. */
+  void cacheGauges(ResultCache cache) {
+    Gauge.builder("swell.cache.size", cache, ResultCache::weightedBytes).baseUnit("bytes")
+        .description("bytes of inputs and outputs in the result cache").register(registry);
+    Gauge.builder("swell.cache.entries", cache, ResultCache::entries)
+        .description("entries in the result cache").register(registry);
   }
 
   void recordEviction(String model) {

@@ -80,6 +80,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
   private final Residency residency;
   private final AlertPolicy alertPolicy;
   private final DriftPolicy driftPolicy;
+  private final CachePolicy cachePolicy;
+  private final ResultCache resultCache; // null without a cache policy
   private final Map<String, DriftMonitor> drift = new ConcurrentHashMap<>();
   private final List<java.util.function.Consumer<DriftMonitor.DriftEvent>> driftListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -111,6 +113,12 @@ public final class Swell implements AutoCloseable, MeterBinder {
     this.residency = new Residency(b.maxResidentVersions, retirePool, drainTimeout.toNanos(), metrics);
     this.alertPolicy = b.alertPolicy;
     this.driftPolicy = b.driftPolicy;
+    this.cachePolicy = b.cachePolicy;
+    this.resultCache = cachePolicy == null ? null
+        : new ResultCache(cachePolicy, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    if (resultCache != null) {
+      metrics.cacheGauges(resultCache);
+    }
     if (driftPolicy != null) {
       long ms = driftPolicy.checkEvery().toMillis();
       refresher.scheduleWithFixedDelay(() -> drift.values().forEach(m -> {
@@ -355,7 +363,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
     AlertMonitor alerts = alertPolicy == null ? null : alertMonitors.computeIfAbsent(artifact.name(),
         m -> new AlertMonitor(m, alertPolicy, System::nanoTime, alertListeners));
     HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency,
-        driftMonitors(artifact, loaded.signature()));
+        driftMonitors(artifact, loaded.signature()),
+        resultCache != null && cachePolicy.caches(artifact.name()) ? resultCache : null);
     hosted.addLoadTime(System.nanoTime() - start);
     residency.add(hosted);
     return hosted;
@@ -625,6 +634,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
     private int maxResidentVersions;
     private boolean maxResidentVersionsSet;
     private DriftPolicy driftPolicy;
+    private CachePolicy cachePolicy;
 
     /** How often predictors that follow a selector re-resolve it, by default. */
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -697,6 +707,20 @@ public final class Swell implements AutoCloseable, MeterBinder {
     public Builder alertPolicy(AlertPolicy policy) {
       checkOnce(alertPolicy != null, "alertPolicy");
       this.alertPolicy = Objects.requireNonNull(policy, "alertPolicy");
+      return this;
+    }
+
+    /**
+     * Caches results (default: off): see {@link CachePolicy}. A hit skips the model: it is counted
+     * in {@code swell.cache.requests} and not in {@code swell.predictions} or the alert window.
+     * Invalid inputs are refused before any lookup. {@code predictBatch} does not use the cache.
+     *
+     * @param policy the size bound, expiry and models
+     * @return this builder
+     */
+    public Builder resultCache(CachePolicy policy) {
+      checkOnce(cachePolicy != null, "resultCache");
+      this.cachePolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
