@@ -13,6 +13,7 @@ import java.util.List;
 import dev.swell.api.Signature;
 import dev.swell.api.SwellException;
 import dev.swell.api.spi.LoadedModel;
+import dev.swell.api.OverloadException;
 import dev.swell.api.spi.ModelArtifact;
 import dev.swell.core.drift.DriftMonitor;
 import java.util.concurrent.TimeUnit;
@@ -68,11 +69,15 @@ final class HostedVersion {
   /** Identifies this loaded copy in the result cache: a reload starts with an empty cache. */
   private final long id = IDS.incrementAndGet();
   private final ResultCache cache; // null when this model's results are not cached
+  private final DynamicBatcher batcher; // null when this model is not batched
+  private final int maxInFlight; // 0: no limit
   private final io.micrometer.core.instrument.Counter cacheHits;
   private final io.micrometer.core.instrument.Counter cacheMisses;
 
   HostedVersion(ModelArtifact artifact, LoadedModel loaded, long maxInputElements,
-      ModelMetrics metrics, AlertMonitor alerts, Residency residency, DriftMonitor[] drift, ResultCache cache) {
+      ModelMetrics metrics, AlertMonitor alerts, Residency residency, DriftMonitor[] drift, ResultCache cache,
+      BatchPolicy batching, int maxInFlight) {
+    this.maxInFlight = maxInFlight;
     this.drift = drift == null || drift.length == 0 ? null : drift;
     this.cache = cache;
     this.cacheHits = cache == null ? null : metrics.cacheRequests(artifact.name(), "hit");
@@ -87,6 +92,8 @@ final class HostedVersion {
     this.validator = new InputValidator(model, version, loaded.signature(), maxInputElements);
     this.metrics = metrics;
     this.successTimer = metrics.successTimer(model, version);
+    this.batcher = batching == null || !batchable(loaded.signature()) ? null
+        : new DynamicBatcher(model, version, this::runLoaded, batching, metrics.batchRows(model));
   }
 
   ModelArtifact artifact() {
@@ -288,15 +295,19 @@ final class HostedVersion {
    * any of it runs.
    */
   NamedTensors run(NamedTensors validInputs) {
-    inFlight.incrementAndGet();
+    int running = inFlight.incrementAndGet();
     try {
       if (closing) {
         throw new Retired(model, version);
       }
+      if (maxInFlight > 0 && running > maxInFlight) {
+        throw new OverloadException(maxInFlight + " calls are running, the limit; retry later or raise "
+            + "Swell.builder().maxInFlight", model, version);
+      }
       if (tracksUse) {
         lastUsedNanos = System.nanoTime();
       }
-      return loaded.run(validInputs);
+      return batcher != null ? batcher.submit(validInputs) : loaded.run(validInputs);
     } catch (SwellException | IllegalStateException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -395,6 +406,27 @@ final class HostedVersion {
         ByteBuffer.allocateDirect(n * dtype.byteSize()).order(ByteOrder.nativeOrder()), shape);
   }
 
+  /** The batching thread's call: no closing check (its requests were admitted before), same wrapping. */
+  private NamedTensors runLoaded(NamedTensors inputs) {
+    try {
+      return loaded.run(inputs);
+    } catch (SwellException | IllegalStateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BackendException("the backend failed: " + e, model, version, e);
+    }
+  }
+
+  /** Whether requests can be joined along the first dimension: every input's is dynamic. */
+  private static boolean batchable(Signature signature) {
+    for (dev.swell.api.TensorSpec s : signature.inputs()) {
+      if (s.rank() == 0 || !s.isDynamic(0)) {
+        return false;
+      }
+    }
+    return !signature.inputs().isEmpty();
+  }
+
   /**
    * Thrown by {@link #run} once the version is closing: for a pinned predictor it means "closed";
    * a predictor that follows an alias retries on the version that replaced this one. Cheap: no
@@ -428,6 +460,9 @@ final class HostedVersion {
           model, version, inFlight.get());
     }
     closed = true;
+    if (batcher != null) {
+      batcher.close(); // its queue is empty: every queued call was counted in flight
+    }
     try {
       loaded.close();
     } catch (RuntimeException e) {

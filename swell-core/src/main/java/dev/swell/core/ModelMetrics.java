@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code swell.cache.requests} (counter): model, result ({@code hit}, {@code miss});
  *       {@code swell.cache.size} (gauge, bytes) and {@code swell.cache.entries} (gauge) — with a
  *       result cache;
+ *   <li>{@code swell.batch.rows} (distribution summary): model — rows per batched model call;
  *   <li>{@code swell.model.evictions} (counter): model — versions unloaded to respect the limit of
  *       resident versions, or on request;
  *   <li>{@code swell.models.resident} (gauge): versions loaded now;
@@ -38,11 +39,11 @@ final class ModelMetrics {
 
   ModelMetrics(MeterRegistry initial) {
     this.registry = new CompositeMeterRegistry(initial == null ? Clock.SYSTEM : initial.config().clock());
+    if (initial != null) {
+      bindTo(initial); // before any meter: Micrometer warns when a registry joins a composite late
+    }
     Gauge.builder("swell.models.resident", resident, java.util.concurrent.atomic.AtomicInteger::get)
         .description("model versions loaded").register(registry);
-    if (initial != null) {
-      bindTo(initial);
-    }
   }
 
   /** Adds a registry: every meter, present and future, is published to it too. */
@@ -120,6 +121,18 @@ final class ModelMetrics {
   Counter cacheRequests(String model, String result) {
     return Counter.builder("swell.cache.requests").description("result-cache lookups")
         .tags("model", model, "result", result).register(registry);
+  }
+
+  /** Records the rows of each model call a batching thread makes. */
+  java.util.function.LongConsumer batchRows(String model) {
+    io.micrometer.core.instrument.DistributionSummary rows = io.micrometer.core.instrument.DistributionSummary
+        .builder("swell.batch.rows").description("rows per model call made by the batching thread")
+        .tag("model", model).register(registry);
+    return n -> {
+      if (active) {
+        rows.record(n);
+      }
+    };
   }
 
   /** Publishes the result cache's size. */

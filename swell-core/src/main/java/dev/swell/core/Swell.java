@@ -81,6 +81,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
   private final AlertPolicy alertPolicy;
   private final DriftPolicy driftPolicy;
   private final CachePolicy cachePolicy;
+  private final BatchPolicy batchPolicy;
+  private final int maxInFlight;
   private final ResultCache resultCache; // null without a cache policy
   private final Map<String, DriftMonitor> drift = new ConcurrentHashMap<>();
   private final List<java.util.function.Consumer<DriftMonitor.DriftEvent>> driftListeners =
@@ -114,6 +116,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
     this.alertPolicy = b.alertPolicy;
     this.driftPolicy = b.driftPolicy;
     this.cachePolicy = b.cachePolicy;
+    this.batchPolicy = b.batchPolicy;
+    this.maxInFlight = b.maxInFlight;
     this.resultCache = cachePolicy == null ? null
         : new ResultCache(cachePolicy, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
     if (resultCache != null) {
@@ -364,7 +368,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
         m -> new AlertMonitor(m, alertPolicy, System::nanoTime, alertListeners));
     HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency,
         driftMonitors(artifact, loaded.signature()),
-        resultCache != null && cachePolicy.caches(artifact.name()) ? resultCache : null);
+        resultCache != null && cachePolicy.caches(artifact.name()) ? resultCache : null,
+        batchPolicy != null && batchPolicy.batches(artifact.name()) ? batchPolicy : null, maxInFlight);
     hosted.addLoadTime(System.nanoTime() - start);
     residency.add(hosted);
     return hosted;
@@ -635,6 +640,9 @@ public final class Swell implements AutoCloseable, MeterBinder {
     private boolean maxResidentVersionsSet;
     private DriftPolicy driftPolicy;
     private CachePolicy cachePolicy;
+    private BatchPolicy batchPolicy;
+    private int maxInFlight;
+    private boolean maxInFlightSet;
 
     /** How often predictors that follow a selector re-resolve it, by default. */
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -707,6 +715,37 @@ public final class Swell implements AutoCloseable, MeterBinder {
     public Builder alertPolicy(AlertPolicy policy) {
       checkOnce(alertPolicy != null, "alertPolicy");
       this.alertPolicy = Objects.requireNonNull(policy, "alertPolicy");
+      return this;
+    }
+
+    /**
+     * Batches concurrent requests (default: off): see {@link BatchPolicy}. Applies to models
+     * whose inputs all have a dynamic first dimension; others run call by call.
+     *
+     * @param policy rows per call, delay, queue bound, models
+     * @return this builder
+     */
+    public Builder batching(BatchPolicy policy) {
+      checkOnce(batchPolicy != null, "batching");
+      this.batchPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Limits the calls running (or queued for a batch) at once on each loaded version (default: no
+     * limit). A call beyond it is rejected at once with {@link dev.swell.api.OverloadException},
+     * so a slow model cannot pile up threads and memory.
+     *
+     * @param calls at least 1
+     * @return this builder
+     */
+    public Builder maxInFlight(int calls) {
+      checkOnce(maxInFlightSet, "maxInFlight");
+      if (calls < 1) {
+        throw new IllegalArgumentException("maxInFlight must be at least 1, was " + calls);
+      }
+      this.maxInFlight = calls;
+      maxInFlightSet = true;
       return this;
     }
 

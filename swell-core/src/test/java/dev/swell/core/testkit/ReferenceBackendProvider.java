@@ -34,7 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code op=fixed}: input {@code x} float32 [2, 3], output {@code y} = x.
  * </ul>
  *
- * <p>With {@code failing=true} a model loads but every {@code run} fails.
+ * <p>With {@code failing=true} a model loads but every {@code run} fails; with
+ * {@code fail_on_negative=true} a run fails when any float input element is negative; with
+ * {@code delay_ms=N} every run first sleeps N ms (a slow model, for queueing tests). It also
+ * records the rows (first dimension of the first input) of every run ({@link #rowsPerRun()}).
  *
  * <p>It counts the calls that reach it ({@link #runs()}) and the models it has open
  * ({@link #openModels()}).
@@ -46,6 +49,7 @@ public final class ReferenceBackendProvider implements BackendProvider {
 
   private final AtomicLong runs = new AtomicLong();
   private final AtomicInteger open = new AtomicInteger();
+  private final java.util.Queue<Long> rowsPerRun = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /** Creates a provider. */
   public ReferenceBackendProvider() {}
@@ -77,6 +81,15 @@ public final class ReferenceBackendProvider implements BackendProvider {
    */
   public long runs() {
     return runs.get();
+  }
+
+  /**
+   * Returns the rows of every run so far, in order.
+   *
+   * @return rows per run
+   */
+  public List<Long> rowsPerRun() {
+    return List.copyOf(rowsPerRun);
   }
 
   /**
@@ -136,12 +149,16 @@ public final class ReferenceBackendProvider implements BackendProvider {
     private final MlpWeights mlp;
     private final ModelArtifact artifact;
     private final boolean failing;
+    private final boolean failOnNegative;
+    private final long delayMs;
     private volatile boolean closed;
 
     RefModel(Properties p, ModelArtifact artifact) {
       this.artifact = artifact;
       this.op = p.getProperty("op", "");
       this.failing = Boolean.parseBoolean(p.getProperty("failing", "false"));
+      this.failOnNegative = Boolean.parseBoolean(p.getProperty("fail_on_negative", "false"));
+      this.delayMs = Long.parseLong(p.getProperty("delay_ms", "0"));
       try {
         switch (op) {
           case "identity": {
@@ -200,6 +217,28 @@ public final class ReferenceBackendProvider implements BackendProvider {
       if (failing) {
         throw new BackendException("this model fails on every call (failing=true)", artifact.name(),
             artifact.version(), null);
+      }
+      if (delayMs > 0) {
+        try {
+          Thread.sleep(delayMs);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (!inputs.tensors().isEmpty() && inputs.tensors().get(0).rank() > 0) {
+        rowsPerRun.add(inputs.tensors().get(0).dim(0));
+      }
+      if (failOnNegative) {
+        for (Tensor t : inputs.tensors()) {
+          if (t.dtype() == DType.FLOAT32) {
+            for (float f : t.toFloatArray()) {
+              if (f < 0) {
+                throw new BackendException("a negative input (fail_on_negative=true)", artifact.name(),
+                    artifact.version(), null);
+              }
+            }
+          }
+        }
       }
       for (TensorSpec s : signature.inputs()) {
         Tensor t = inputs.get(s.name());

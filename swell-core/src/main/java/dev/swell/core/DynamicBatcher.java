@@ -1,0 +1,204 @@
+package dev.swell.core;
+
+import dev.swell.api.NamedTensors;
+import dev.swell.api.OverloadException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded version's batching threads: each takes queued requests, joins the compatible ones (same
+ * input names, dtypes and dimensions but the first) up to a row limit, runs them in one call and
+ * completes each caller with its slice. A joined call that fails, or whose outputs do not follow
+ * the batch dimension, is run again request by request, so one request's failure is its own.
+ */
+final class DynamicBatcher {
+
+  private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
+
+  /** A request waiting for its batch. */
+  private static final class Pending {
+    final NamedTensors inputs;
+    final long rows;
+    final CompletableFuture<NamedTensors> result = new CompletableFuture<>();
+
+    Pending(NamedTensors inputs) {
+      this.inputs = inputs;
+      this.rows = inputs.tensors().get(0).rank() == 0 ? 1 : inputs.tensors().get(0).dim(0);
+    }
+  }
+
+  private final String model;
+  private final String version;
+  private final UnaryOperator<NamedTensors> runner;
+  private final int maxRows;
+  private final long maxDelayNanos;
+  private final BlockingQueue<Pending> queue;
+  private final LongConsumer rowsPerCall;
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean stopping;
+
+  DynamicBatcher(String model, String version, UnaryOperator<NamedTensors> runner, BatchPolicy policy,
+      LongConsumer rowsPerCall) {
+    this.model = model;
+    this.version = version;
+    this.runner = runner;
+    this.maxRows = policy.maxRows();
+    this.maxDelayNanos = policy.maxDelay().toNanos();
+    this.queue = new ArrayBlockingQueue<>(policy.queueCapacity());
+    this.rowsPerCall = rowsPerCall;
+    for (int i = 0; i < policy.workers(); i++) {
+      Thread t = new Thread(this::loop, "swell-batch-" + model + "-" + version + "-" + (i + 1));
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+  }
+
+  /**
+   * Queues validated inputs and waits for their outputs.
+   *
+   * @throws OverloadException at once if the queue is full
+   */
+  NamedTensors submit(NamedTensors validInputs) {
+    Pending p = new Pending(validInputs);
+    if (!queue.offer(p)) {
+      throw new OverloadException("the batching queue holds " + queue.size() + " requests, its capacity; "
+          + "retry later or raise BatchPolicy.queueCapacity", model, version);
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return p.result.get();
+        } catch (InterruptedException e) {
+          interrupted = true; // the batch will complete; the caller learns of the interrupt after
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof RuntimeException) {
+            throw (RuntimeException) cause;
+          }
+          if (cause instanceof Error) {
+            throw (Error) cause;
+          }
+          throw new IllegalStateException(cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void loop() {
+    ArrayDeque<Pending> leftover = new ArrayDeque<>(); // taken from the queue, not joinable yet
+    while (!stopping || !queue.isEmpty() || !leftover.isEmpty()) {
+      try {
+        Pending first = leftover.isEmpty() ? queue.poll(50, TimeUnit.MILLISECONDS) : leftover.poll();
+        if (first == null) {
+          continue;
+        }
+        List<Pending> batch = collect(first, leftover);
+        runBatch(batch);
+      } catch (InterruptedException e) {
+        if (stopping) {
+          break;
+        }
+      } catch (RuntimeException | Error e) {
+        log.error("batching thread of model '{}' {} failed; it goes on", model, version, e);
+      }
+    }
+  }
+
+  /** The first request and the queued ones that can join it, up to the row limit. */
+  private List<Pending> collect(Pending first, ArrayDeque<Pending> leftover) throws InterruptedException {
+    List<Pending> batch = new ArrayList<>();
+    batch.add(first);
+    long rows = first.rows;
+    long deadline = System.nanoTime() + maxDelayNanos;
+    while (rows < maxRows) {
+      Pending next = queue.poll();
+      if (next == null && maxDelayNanos > 0) {
+        long wait = deadline - System.nanoTime();
+        if (wait > 0) {
+          next = queue.poll(wait, TimeUnit.NANOSECONDS);
+        }
+      }
+      if (next == null) {
+        break;
+      }
+      if (rows + next.rows > maxRows || !TensorBatching.joinable(List.of(first.inputs, next.inputs))) {
+        leftover.add(next); // first in line for the next batch
+        break;
+      }
+      batch.add(next);
+      rows += next.rows;
+    }
+    return batch;
+  }
+
+  private void runBatch(List<Pending> batch) {
+    if (batch.size() > 1) {
+      List<NamedTensors> inputs = new ArrayList<>(batch.size());
+      long[] rows = new long[batch.size()];
+      long total = 0;
+      for (int i = 0; i < rows.length; i++) {
+        inputs.add(batch.get(i).inputs);
+        rows[i] = batch.get(i).rows;
+        total += rows[i];
+      }
+      List<NamedTensors> parts = null;
+      try {
+        parts = TensorBatching.split(runner.apply(TensorBatching.join(inputs)), rows);
+      } catch (RuntimeException joinedFailed) {
+        log.debug("a joined call of {} requests failed; running them one by one", batch.size(), joinedFailed);
+      }
+      if (parts != null) {
+        rowsPerCall.accept(total);
+        for (int i = 0; i < parts.size(); i++) {
+          batch.get(i).result.complete(parts.get(i));
+        }
+        return;
+      }
+    }
+    for (Pending p : batch) {
+      try {
+        NamedTensors out = runner.apply(p.inputs);
+        rowsPerCall.accept(p.rows);
+        p.result.complete(out);
+      } catch (RuntimeException | Error e) {
+        p.result.completeExceptionally(e);
+      }
+    }
+  }
+
+  /** Requests queued now. */
+  int queued() {
+    return queue.size();
+  }
+
+  /** Runs what is queued, then stops the threads (the caller has stopped new submissions). */
+  void close() {
+    stopping = true;
+    for (Thread t : threads) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (t.isAlive()) {
+        log.warn("batching thread {} did not stop in 30 s", t.getName());
+      }
+    }
+  }
+}

@@ -1,0 +1,275 @@
+package dev.swell.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.swell.api.BackendException;
+import dev.swell.api.DType;
+import dev.swell.api.NamedTensors;
+import dev.swell.api.OverloadException;
+import dev.swell.api.Prediction;
+import dev.swell.api.Predictor;
+import dev.swell.api.Tensor;
+import dev.swell.api.VersionSelector;
+import dev.swell.core.testkit.MlpWeights;
+import dev.swell.core.testkit.RandomTensors;
+import dev.swell.core.testkit.ReferenceBackendProvider;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Dynamic batching and admission limits, on a reference backend that can be made slow. */
+class BatchingTest {
+
+  @TempDir Path dir;
+
+  private final ReferenceBackendProvider backend = new ReferenceBackendProvider();
+  private final ExecutorService threads = Executors.newFixedThreadPool(16);
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
+  private Path mlp(String name, int seed, String... extra) {
+    List<String> props = new ArrayList<>(List.of("op", "mlp", "in", "4", "hidden", "8", "out", "2", "seed", "" + seed));
+    props.addAll(List.of(extra));
+    return ReferenceBackendProvider.write(dir.resolve(name + ".ref"), props.toArray(new String[0]));
+  }
+
+  private Swell.Builder builder() {
+    return Swell.builder().discoverBackends(false).backend(backend).warmupRuns(0);
+  }
+
+  private <T> List<Future<T>> inParallel(int n, Callable<T> task) {
+    List<Future<T>> fs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      fs.add(threads.submit(task));
+    }
+    return fs;
+  }
+
+  @Test
+  @DisplayName("8 threads of 1-2 row requests to a slow model: joined into calls of up to 16 rows, every answer its own")
+  void joinsConcurrentRequests() throws Exception {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    MlpWeights w = MlpWeights.generate(4, 8, 2, 1);
+    try (Swell swell = builder().meterRegistry(meters).batching(BatchPolicy.maxRows(16)).build();
+         Predictor p = swell.load("m", mlp("slow", 1, "delay_ms", "2"))) {
+      AtomicLong seeds = new AtomicLong();
+      List<Future<Integer>> fs = inParallel(8, () -> {
+        SplittableRandom r = new SplittableRandom(seeds.incrementAndGet());
+        for (int i = 0; i < 50; i++) {
+          Tensor x = RandomTensors.random(DType.FLOAT32, r, 1 + r.nextInt(2), 4);
+          float[] y = p.predict(NamedTensors.of("x", x)).output("y").toFloatArray();
+          assertThat(y).containsExactly(w.apply(x.toFloatArray(), (int) x.dim(0)));
+        }
+        return 50;
+      });
+      for (Future<Integer> f : fs) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      List<Long> rows = backend.rowsPerRun();
+      long total = rows.stream().mapToLong(Long::longValue).sum();
+      System.out.printf("batching: 400 requests (%d rows) in %d model calls, up to %d rows each%n", total,
+          rows.size(), rows.stream().mapToLong(Long::longValue).max().orElse(0));
+      assertThat(rows.size()).as("model calls for 400 requests").isLessThan(200);
+      assertThat(rows).allMatch(n -> n <= 16);
+      assertThat(meters.get("swell.batch.rows").summary().max()).isGreaterThan(2);
+      assertThat(meters.get("swell.predictions").tags("outcome", "success").timer().count()).isEqualTo(400);
+    }
+  }
+
+  @Test
+  @DisplayName("requests of other trailing shapes are never joined: each caller gets its own input back")
+  void incompatibleShapesStayApart() throws Exception {
+    Path identity = ReferenceBackendProvider.write(dir.resolve("id.ref"), "op", "identity", "dtype", "float32");
+    try (Swell swell = builder().batching(BatchPolicy.maxRows(64)).build(); Predictor p = swell.load(identity)) {
+      AtomicLong seeds = new AtomicLong();
+      List<Future<Integer>> fs = inParallel(8, () -> {
+        SplittableRandom r = new SplittableRandom(seeds.incrementAndGet());
+        for (int i = 0; i < 200; i++) {
+          Tensor x = RandomTensors.random(DType.FLOAT32, r, 1 + r.nextInt(3), 1 + r.nextInt(3));
+          assertThat(p.predict(NamedTensors.of("x", x)).output("y")).isEqualTo(x);
+        }
+        return 200;
+      });
+      for (Future<Integer> f : fs) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a request the model fails on fails alone: the others of its batch are answered")
+  void failureIsIsolated() throws Exception {
+    MlpWeights w = MlpWeights.generate(4, 8, 2, 2);
+    try (Swell swell = builder().batching(BatchPolicy.maxRows(32).maxDelay(Duration.ofMillis(20))).build();
+         Predictor p = swell.load("m", mlp("picky", 2, "fail_on_negative", "true", "delay_ms", "1"))) {
+      AtomicLong n = new AtomicLong();
+      List<Future<String>> fs = inParallel(12, () -> {
+        long i = n.incrementAndGet();
+        float v = i % 4 == 0 ? -1 : i;
+        Tensor x = Tensor.of(new float[] {v, v, v, v}, 1, 4);
+        try {
+          float[] y = p.predict(NamedTensors.of("x", x)).output("y").toFloatArray();
+          return Arrays.equals(y, w.apply(x.toFloatArray(), 1)) ? "ok" : "wrong";
+        } catch (BackendException e) {
+          return v < 0 && e.getMessage().contains("negative") ? "failed alone" : "wrong failure " + e;
+        }
+      });
+      List<String> outcomes = new ArrayList<>();
+      for (Future<String> f : fs) {
+        outcomes.add(f.get(30, TimeUnit.SECONDS));
+      }
+      assertThat(outcomes).containsOnly("ok", "failed alone");
+      assertThat(outcomes).filteredOn("failed alone"::equals).hasSize(3);
+      assertThat(backend.rowsPerRun()).as("some requests were joined first").anyMatch(r -> r > 1);
+    }
+  }
+
+  @Test
+  @DisplayName("a full batching queue rejects at once with OverloadException; the admitted requests are answered")
+  void fullQueueRejects() throws Exception {
+    try (Swell swell = builder().batching(BatchPolicy.maxRows(2).queueCapacity(2)).build();
+         Predictor p = swell.load("m", mlp("slower", 3, "delay_ms", "100"))) {
+      List<Future<Long>> fs = inParallel(12, () -> {
+        long t0 = System.nanoTime();
+        try {
+          p.predict(NamedTensors.of("x", Tensor.of(new float[4], 1, 4)));
+          return -1L;
+        } catch (OverloadException e) {
+          assertThat(e.getMessage()).contains("queueCapacity");
+          return System.nanoTime() - t0;
+        }
+      });
+      int rejected = 0;
+      for (Future<Long> f : fs) {
+        long nanos = f.get(30, TimeUnit.SECONDS);
+        if (nanos >= 0) {
+          rejected++;
+          assertThat(nanos).as("rejected at once").isLessThan(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+      }
+      assertThat(rejected).isBetween(4, 10);
+    }
+  }
+
+  @Test
+  @DisplayName("maxInFlight rejects calls beyond the limit at once, without batching too")
+  void maxInFlight() throws Exception {
+    try (Swell swell = builder().maxInFlight(2).build();
+         Predictor p = swell.load("m", mlp("slowest", 4, "delay_ms", "150"))) {
+      List<Future<String>> fs = inParallel(6, () -> {
+        try {
+          p.predict(NamedTensors.of("x", Tensor.of(new float[4], 1, 4)));
+          return "served";
+        } catch (OverloadException e) {
+          return "rejected";
+        }
+      });
+      List<String> outcomes = new ArrayList<>();
+      for (Future<String> f : fs) {
+        outcomes.add(f.get(30, TimeUnit.SECONDS));
+      }
+      assertThat(outcomes).filteredOn("served"::equals).hasSizeBetween(2, 4);
+      assertThat(outcomes).filteredOn("rejected"::equals).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(p.predict(NamedTensors.of("x", Tensor.of(new float[4], 1, 4))).version()).isEqualTo("file");
+    }
+    assertThatThrownBy(() -> Swell.builder().maxInFlight(0)).hasMessageContaining("maxInFlight");
+  }
+
+  @Test
+  @DisplayName("closing drains the queue: calls already admitted are answered, later ones are refused")
+  void closeDrains() throws Exception {
+    MlpWeights w = MlpWeights.generate(4, 8, 2, 5);
+    Swell swell = builder().batching(BatchPolicy.maxRows(4)).build();
+    Predictor p = swell.load("m", mlp("drain", 5, "delay_ms", "20"));
+    List<Future<Boolean>> fs = inParallel(8, () -> {
+      Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 1, 4);
+      return Arrays.equals(p.predict(NamedTensors.of("x", x)).output("y").toFloatArray(), w.apply(x.toFloatArray(), 1));
+    });
+    Thread.sleep(10); // let them queue
+    p.close();
+    for (Future<Boolean> f : fs) {
+      try {
+        assertThat(f.get(30, TimeUnit.SECONDS)).isTrue();
+      } catch (ExecutionException e) {
+        assertThat(e.getCause()).as("only calls that came after close fail").isInstanceOf(IllegalStateException.class);
+      }
+    }
+    assertThatThrownBy(() -> p.predict(NamedTensors.of("x", Tensor.of(new float[4], 1, 4))))
+        .isInstanceOf(IllegalStateException.class);
+    swell.close();
+    assertThat(backend.openModels()).isZero();
+  }
+
+  @Test
+  @DisplayName("batching through alias moves: 4 threads, 10 swaps, no failed request, every answer from the version it names")
+  void batchingAcrossSwaps() throws Exception {
+    HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();
+    for (int v = 1; v <= 2; v++) {
+      repo.files.put("1.0." + v, mlp("v" + v, v, "delay_ms", "1"));
+    }
+    repo.production = "1.0.1";
+    try (Swell swell = builder().repository(repo).refreshInterval(Duration.ofSeconds(30))
+        .batching(BatchPolicy.maxRows(8)).build();
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      AtomicBoolean stop = new AtomicBoolean();
+      List<Throwable> failures = new CopyOnWriteArrayList<>();
+      AtomicLong served = new AtomicLong();
+      AtomicLong seeds = new AtomicLong();
+      List<Future<Integer>> fs = inParallel(4, () -> {
+        SplittableRandom r = new SplittableRandom(seeds.incrementAndGet());
+        while (!stop.get()) {
+          Tensor x = RandomTensors.random(DType.FLOAT32, r, 1, 4);
+          try {
+            Prediction out = p.predict(NamedTensors.of("x", x));
+            int seed = out.version().equals("1.0.1") ? 1 : 2;
+            if (!Arrays.equals(out.output("y").toFloatArray(), MlpWeights.generate(4, 8, 2, seed).apply(x.toFloatArray(), 1))) {
+              failures.add(new AssertionError("answer differs from " + out.version()));
+            }
+            served.incrementAndGet();
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        }
+        return 0;
+      });
+      for (int move = 0; move < 10; move++) {
+        String target = move % 2 == 0 ? "1.0.2" : "1.0.1";
+        repo.move(target);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!p.version().equals(target)) {
+          assertThat(System.nanoTime()).isLessThan(deadline);
+          Thread.sleep(1);
+        }
+        Thread.sleep(20);
+      }
+      stop.set(true);
+      for (Future<Integer> f : fs) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      assertThat(failures).isEmpty();
+      assertThat(served.get()).isGreaterThan(100);
+      assertThat(((FollowingPredictor) p).swaps()).isEqualTo(10);
+    }
+  }
+}
