@@ -148,9 +148,16 @@ final class HostedVersion {
     boolean timed = metrics.active();
     if (!timed && alerts == null && cache == null) {
       validator.validate(inputs);
-      observeDrift(inputs);
+      if (drift != null) {
+        observeDrift(inputs);
+      }
       return run(inputs);
     }
+    return predictObserved(inputs, timed);
+  }
+
+  /** {@link #predict} with metrics, alerts or the cache: kept apart so the plain path stays small. */
+  private NamedTensors predictObserved(NamedTensors inputs, boolean timed) {
     long start = timed ? metrics.now() : 0;
     long alertStart = alerts == null ? 0 : alerts.now();
     try {
