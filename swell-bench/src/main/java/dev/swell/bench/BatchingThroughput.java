@@ -7,7 +7,7 @@ import dev.swell.api.NamedTensors;
 import dev.swell.api.Predictor;
 import dev.swell.api.Tensor;
 import dev.swell.api.spi.BackendConfig;
-import dev.swell.core.BatchPolicy;
+import dev.swell.core.batch.BatchPolicy;
 import dev.swell.core.Swell;
 import dev.swell.onnx.testing.MiniLm;
 import dev.swell.onnx.testing.OnnxModels;

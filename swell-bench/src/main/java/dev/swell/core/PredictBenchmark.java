@@ -16,6 +16,7 @@ import dev.swell.api.NamedTensors;
 import dev.swell.api.Prediction;
 import dev.swell.api.Tensor;
 import dev.swell.api.spi.BackendConfig;
+import dev.swell.core.cache.CachePolicy;
 import dev.swell.onnx.testing.MiniLm;
 import dev.swell.onnx.testing.OnnxModels;
 import java.nio.FloatBuffer;

@@ -14,6 +14,11 @@ import dev.swell.api.Signature;
 import dev.swell.api.SwellException;
 import dev.swell.api.spi.LoadedModel;
 import dev.swell.api.OverloadException;
+import dev.swell.core.batch.BatchPolicy;
+import dev.swell.core.batch.DynamicBatcher;
+import dev.swell.core.batch.TensorBatching;
+import dev.swell.core.cache.ResultCache;
+import java.util.concurrent.ThreadFactory;
 import dev.swell.api.spi.ModelArtifact;
 import dev.swell.core.drift.DriftMonitor;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +81,7 @@ final class HostedVersion {
 
   HostedVersion(ModelArtifact artifact, LoadedModel loaded, long maxInputElements,
       ModelMetrics metrics, AlertMonitor alerts, Residency residency, DriftMonitor[] drift, ResultCache cache,
-      BatchPolicy batching, int maxInFlight) {
+      BatchPolicy batching, ThreadFactory batchThreads, int maxInFlight) {
     this.maxInFlight = maxInFlight;
     this.drift = drift == null || drift.length == 0 ? null : drift;
     this.cache = cache;
@@ -93,7 +98,7 @@ final class HostedVersion {
     this.metrics = metrics;
     this.successTimer = metrics.successTimer(model, version);
     this.batcher = batching == null || !batchable(loaded.signature()) ? null
-        : new DynamicBatcher(model, version, this::runLoaded, batching, metrics.batchRows(model));
+        : new DynamicBatcher(model, version, this::runLoaded, batching, batchThreads, metrics.batchRows(model));
   }
 
   ModelArtifact artifact() {

@@ -11,6 +11,9 @@ import dev.swell.api.spi.BackendProvider;
 import dev.swell.api.spi.LoadedModel;
 import dev.swell.api.spi.ModelArtifact;
 import dev.swell.api.spi.ModelRepository;
+import dev.swell.core.batch.BatchPolicy;
+import dev.swell.core.cache.CachePolicy;
+import dev.swell.core.cache.ResultCache;
 import dev.swell.core.drift.DriftMonitor;
 import dev.swell.core.drift.DriftPolicy;
 import dev.swell.core.drift.DriftReference;
@@ -369,7 +372,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
     HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency,
         driftMonitors(artifact, loaded.signature()),
         resultCache != null && cachePolicy.caches(artifact.name()) ? resultCache : null,
-        batchPolicy != null && batchPolicy.batches(artifact.name()) ? batchPolicy : null, maxInFlight);
+        batchPolicy != null && batchPolicy.batches(artifact.name()) ? batchPolicy : null,
+        daemonThreads("swell-batch-"), maxInFlight);
     hosted.addLoadTime(System.nanoTime() - start);
     residency.add(hosted);
     return hosted;

@@ -11,6 +11,7 @@ import dev.swell.api.Prediction;
 import dev.swell.api.Predictor;
 import dev.swell.api.Tensor;
 import dev.swell.api.VersionSelector;
+import dev.swell.core.batch.BatchPolicy;
 import dev.swell.core.testkit.MlpWeights;
 import dev.swell.core.testkit.RandomTensors;
 import dev.swell.core.testkit.ReferenceBackendProvider;

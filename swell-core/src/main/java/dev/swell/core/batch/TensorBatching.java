@@ -1,4 +1,4 @@
-package dev.swell.core;
+package dev.swell.core.batch;
 
 import dev.swell.api.DType;
 import dev.swell.api.NamedTensors;
@@ -9,16 +9,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Joins requests along the first dimension into one batch, and splits a batch's outputs back. */
-final class TensorBatching {
+/**
+ * Joins requests along the first dimension into one batch, and splits a batch's outputs back:
+ * what {@link DynamicBatcher} and {@code Predictor.predictBatch} do with the requests they join.
+ * Stateless; thread-safe.
+ */
+public final class TensorBatching {
 
   private TensorBatching() {}
 
   /**
    * Returns whether the requests can be joined: each input has rank at least 1, and all requests
    * agree on every dimension but the first.
+   *
+   * @param requests at least one request
+   * @return whether {@link #join} can join them
    */
-  static boolean joinable(List<NamedTensors> requests) {
+  public static boolean joinable(List<NamedTensors> requests) {
     NamedTensors first = requests.get(0);
     for (var e : first) {
       Tensor a = e.getValue();
@@ -47,8 +54,13 @@ final class TensorBatching {
     return true;
   }
 
-  /** Concatenates each input along dimension 0, in request order. */
-  static NamedTensors join(List<NamedTensors> requests) {
+  /**
+   * Concatenates each input along dimension 0, in request order.
+   *
+   * @param requests joinable requests (see {@link #joinable})
+   * @return one request holding all their rows
+   */
+  public static NamedTensors join(List<NamedTensors> requests) {
     NamedTensors.Builder out = NamedTensors.builder();
     for (String name : requests.get(0).names()) {
       List<Tensor> parts = new ArrayList<>(requests.size());
@@ -60,7 +72,7 @@ final class TensorBatching {
     return out.build();
   }
 
-  static Tensor concat(List<Tensor> parts) {
+  private static Tensor concat(List<Tensor> parts) {
     Tensor first = parts.get(0);
     long rows = 0;
     int total = 0;
@@ -91,8 +103,12 @@ final class TensorBatching {
   /**
    * Splits outputs by the row counts of the requests. Returns null if an output's first dimension
    * is not the total row count (the model does not batch along it).
+   *
+   * @param outputs the outputs of a joined call
+   * @param rows each request's rows, in order
+   * @return one output set per request, or null
    */
-  static List<NamedTensors> split(NamedTensors outputs, long[] rows) {
+  public static List<NamedTensors> split(NamedTensors outputs, long[] rows) {
     long total = Arrays.stream(rows).sum();
     for (var e : outputs) {
       Tensor t = e.getValue();

@@ -1,4 +1,4 @@
-package dev.swell.core;
+package dev.swell.core.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -12,18 +12,35 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Results by (loaded version, inputs), in a size-bounded Caffeine cache. A key holds its own copy
- * of the inputs (a caller may reuse its buffers) and equality compares every byte, so a hash
- * collision can never return another input's answer.
+ * Results by (scope, inputs), in a size-bounded Caffeine cache. A scope is a number the caller
+ * gives to what produced the results: the runtime uses one per loaded version, so that a swap or
+ * a reload never sees another version's answers. A key holds its own copy of the inputs (a caller
+ * may reuse its buffers) and equality compares every byte, so a hash collision can never return
+ * another input's answer. Thread-safe.
+ *
+ * <pre>{@code
+ * ResultCache cache = new ResultCache(CachePolicy.maxBytes(64 << 20), Ticker.systemTicker());
+ * NamedTensors out = cache.get(scope, inputs);
+ * if (out == null) {
+ *   out = model.run(inputs);
+ *   cache.put(scope, inputs, out);
+ * }
+ * }</pre>
  */
-final class ResultCache {
+public final class ResultCache {
 
   /** Per entry, beside the tensors' bytes: key, arrays, map node, tensor objects. */
   private static final int ENTRY_OVERHEAD = 256;
 
   private final Cache<Key, NamedTensors> cache;
 
-  ResultCache(CachePolicy policy, Ticker ticker) {
+  /**
+   * Creates a cache.
+   *
+   * @param policy size bound and expiry (its model list is for the runtime, not used here)
+   * @param ticker the time source for expiry
+   */
+  public ResultCache(CachePolicy policy, Ticker ticker) {
     Caffeine<Object, Object> b = Caffeine.newBuilder().ticker(ticker).maximumWeight(policy.maxBytes())
         .executor(Runnable::run);
     if (policy.expireAfterWrite() != null) {
@@ -33,29 +50,53 @@ final class ResultCache {
         k.bytes + bytes(v) + ENTRY_OVERHEAD)).build();
   }
 
-  /** The cached outputs of these inputs on this version, or null. Copies nothing. */
-  NamedTensors get(long versionId, NamedTensors inputs) {
-    return cache.getIfPresent(new Key(versionId, inputs, false));
+  /**
+   * Returns the outputs cached for these inputs in this scope. Copies nothing.
+   *
+   * @param scope the scope
+   * @param inputs the inputs
+   * @return the outputs, or null
+   */
+  public NamedTensors get(long scope, NamedTensors inputs) {
+    return cache.getIfPresent(new Key(scope, inputs, false));
   }
 
-  /** Remembers outputs; the inputs are copied. */
-  void put(long versionId, NamedTensors inputs, NamedTensors outputs) {
-    cache.put(new Key(versionId, inputs, true), outputs);
+  /**
+   * Remembers outputs; the inputs are copied (outputs are immutable tensors, kept as they are).
+   *
+   * @param scope the scope
+   * @param inputs the inputs
+   * @param outputs their outputs
+   */
+  public void put(long scope, NamedTensors inputs, NamedTensors outputs) {
+    cache.put(new Key(scope, inputs, true), outputs);
   }
 
-  /** Drops a version's entries (it was unloaded or swapped out). */
-  void invalidate(long versionId) {
-    cache.asMap().keySet().removeIf(k -> k.versionId == versionId);
+  /**
+   * Drops a scope's entries (its version was unloaded or swapped out).
+   *
+   * @param scope the scope
+   */
+  public void invalidate(long scope) {
+    cache.asMap().keySet().removeIf(k -> k.scope == scope);
   }
 
-  /** Entries now (after pending maintenance). */
-  long entries() {
+  /**
+   * Returns the number of entries now (after pending maintenance).
+   *
+   * @return the entry count
+   */
+  public long entries() {
     cache.cleanUp();
     return cache.estimatedSize();
   }
 
-  /** Weighted size now, in bytes. */
-  long weightedBytes() {
+  /**
+   * Returns the weighted size now: the entries' tensor bytes and overheads.
+   *
+   * @return bytes
+   */
+  public long weightedBytes() {
     cache.cleanUp();
     return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
   }
@@ -80,15 +121,15 @@ final class ResultCache {
   }
 
   /** A version and its inputs, sorted by name so that order does not matter. */
-  static final class Key {
-    final long versionId;
+  private static final class Key {
+    final long scope;
     final String[] names;
     final Tensor[] tensors;
     final long bytes;
     private final int hash;
 
-    Key(long versionId, NamedTensors inputs, boolean copy) {
-      this.versionId = versionId;
+    Key(long scope, NamedTensors inputs, boolean copy) {
+      this.scope = scope;
       int n = inputs.size();
       names = new String[n];
       tensors = new Tensor[n];
@@ -98,7 +139,7 @@ final class ResultCache {
       }
       Arrays.sort(names);
       long b = 0;
-      int h = Long.hashCode(versionId);
+      int h = Long.hashCode(scope);
       for (i = 0; i < n; i++) {
         Tensor t = inputs.get(names[i]);
         tensors[i] = copy ? copyOf(t) : t;
@@ -144,7 +185,7 @@ final class ResultCache {
         return false;
       }
       Key k = (Key) o;
-      return versionId == k.versionId && hash == k.hash && Arrays.equals(names, k.names)
+      return scope == k.scope && hash == k.hash && Arrays.equals(names, k.names)
           && Arrays.equals(tensors, k.tensors);
     }
 

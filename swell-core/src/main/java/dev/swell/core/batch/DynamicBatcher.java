@@ -1,4 +1,4 @@
-package dev.swell.core;
+package dev.swell.core.batch;
 
 import dev.swell.api.NamedTensors;
 import dev.swell.api.OverloadException;
@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
@@ -16,12 +17,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded version's batching threads: each takes queued requests, joins the compatible ones (same
- * input names, dtypes and dimensions but the first) up to a row limit, runs them in one call and
- * completes each caller with its slice. A joined call that fails, or whose outputs do not follow
- * the batch dimension, is run again request by request, so one request's failure is its own.
+ * Batching threads in front of one model: each takes queued requests, joins the compatible ones
+ * (same input names, dtypes and dimensions but the first) up to a row limit, runs them in one call
+ * and completes each caller with its slice. A joined call that fails, or whose outputs do not
+ * follow the batch dimension, is run again request by request, so one request's failure is its
+ * own. The runtime puts one in front of each loaded version of a batched model
+ * ({@code Swell.builder().batching(...)}); it also works alone. Thread-safe.
+ *
+ * <pre>{@code
+ * DynamicBatcher batcher = new DynamicBatcher("fraud", "1.2.0", loadedModel::run,
+ *     BatchPolicy.maxRows(32), Executors.defaultThreadFactory(), rows -> {});
+ * NamedTensors out = batcher.submit(validatedInputs);   // from any number of threads
+ * batcher.close();                                      // runs what is queued, then stops
+ * }</pre>
  */
-final class DynamicBatcher {
+public final class DynamicBatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
 
@@ -44,11 +54,22 @@ final class DynamicBatcher {
   private final long maxDelayNanos;
   private final BlockingQueue<Pending> queue;
   private final LongConsumer rowsPerCall;
-  private final List<Thread> threads = new ArrayList<>();
+  private final List<Thread> workers = new ArrayList<>();
   private volatile boolean stopping;
 
-  DynamicBatcher(String model, String version, UnaryOperator<NamedTensors> runner, BatchPolicy policy,
-      LongConsumer rowsPerCall) {
+  /**
+   * Starts the batching threads.
+   *
+   * @param model the model's name (for errors and thread names)
+   * @param version its version
+   * @param runner runs one (joined) request; called from the batching threads, concurrently when
+   *     there are several workers
+   * @param policy rows per call, delay, queue bound, workers
+   * @param threads makes the batching threads
+   * @param rowsPerCall told the rows of every call made
+   */
+  public DynamicBatcher(String model, String version, UnaryOperator<NamedTensors> runner, BatchPolicy policy,
+      ThreadFactory threads, LongConsumer rowsPerCall) {
     this.model = model;
     this.version = version;
     this.runner = runner;
@@ -57,19 +78,23 @@ final class DynamicBatcher {
     this.queue = new ArrayBlockingQueue<>(policy.queueCapacity());
     this.rowsPerCall = rowsPerCall;
     for (int i = 0; i < policy.workers(); i++) {
-      Thread t = new Thread(this::loop, "swell-batch-" + model + "-" + version + "-" + (i + 1));
-      t.setDaemon(true);
-      threads.add(t);
+      Thread t = threads.newThread(this::loop);
+      t.setName("swell-batch-" + model + "-" + version + "-" + (i + 1));
+      workers.add(t);
       t.start();
     }
   }
 
   /**
-   * Queues validated inputs and waits for their outputs.
+   * Queues inputs (already validated: a request the model refuses fails alone, but only after its
+   * batch was tried) and waits for their outputs.
    *
+   * @param validInputs the request
+   * @return its outputs
    * @throws OverloadException at once if the queue is full
+   * @throws RuntimeException whatever the runner threw for this request
    */
-  NamedTensors submit(NamedTensors validInputs) {
+  public NamedTensors submit(NamedTensors validInputs) {
     Pending p = new Pending(validInputs);
     if (!queue.offer(p)) {
       throw new OverloadException("the batching queue holds " + queue.size() + " requests, its capacity; "
@@ -182,15 +207,23 @@ final class DynamicBatcher {
     }
   }
 
-  /** Requests queued now. */
-  int queued() {
+  /**
+   * Returns the requests waiting now.
+   *
+   * @return the queue length
+   */
+  public int queued() {
     return queue.size();
   }
 
-  /** Runs what is queued, then stops the threads (the caller has stopped new submissions). */
-  void close() {
+  /**
+   * Runs what is queued, then stops the threads (the caller has stopped submitting); waits up to
+   * 30 s. Idempotent.
+   */
+  @Override
+  public void close() {
     stopping = true;
-    for (Thread t : threads) {
+    for (Thread t : workers) {
       try {
         t.join(TimeUnit.SECONDS.toMillis(30));
       } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package dev.swell.core;
+package dev.swell.core.cache;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.swell.core;
+package dev.swell.core.batch;
 
 import java.time.Duration;
 import java.util.Objects;
