@@ -1,5 +1,6 @@
 package dev.swell.core;
 
+import static dev.swell.core.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,15 +79,6 @@ class HotReloadTest {
     return repo;
   }
 
-  private static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(1);
-    }
-  }
 
   @Test
   @DisplayName("8 threads predicting through 50 alias moves: zero failed requests, every answer from the version it names")

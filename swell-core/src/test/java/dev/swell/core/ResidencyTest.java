@@ -1,5 +1,6 @@
 package dev.swell.core;
 
+import static dev.swell.core.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +26,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,15 +53,6 @@ class ResidencyTest {
     assertThat(y).containsExactly(MlpWeights.generate(8, 16, 2, seed).apply(x.toFloatArray(), 2));
   }
 
-  private static void await(BooleanSupplier c, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(1);
-    }
-  }
 
   private static boolean resident(Swell swell, String model) {
     return swell.health().models().stream().filter(m -> m.model().equals(model)).findFirst()
