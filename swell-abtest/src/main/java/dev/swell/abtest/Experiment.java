@@ -10,6 +10,11 @@ import dev.swell.api.VersionSelector;
 import dev.swell.core.Swell;
 import dev.swell.registry.FileModelRegistry;
 import dev.swell.registry.SemVer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class Experiment implements AutoCloseable {
+public final class Experiment implements AutoCloseable, MeterBinder {
 
   private static final Logger log = LoggerFactory.getLogger(Experiment.class);
 
@@ -287,8 +292,7 @@ public final class Experiment implements AutoCloseable {
     for (Arm a : arms.values()) {
       Map<String, Summary.Snapshot> m = new LinkedHashMap<>();
       a.metrics.forEach((k, v) -> m.put(k, v.snapshot()));
-      out.add(new VariantReport(a.name, a.role, a.predictor.version(), a.role == Variant.Role.CONTROL
-          ? 1 - challengers.stream().mapToDouble(c -> c.share).sum() : a.share, a.requests.get(), a.errors.get(),
+      out.add(new VariantReport(a.name, a.role, a.predictor.version(), shareOf(a), a.requests.get(), a.errors.get(),
           a.latencyMicros.snapshot(), m, a.dropped.get(), a.identical.get()));
     }
     return out;
@@ -386,6 +390,32 @@ public final class Experiment implements AutoCloseable {
         return null;
       }
     }
+  }
+
+  /**
+   * Publishes, per variant: {@code swell.experiment.requests} and {@code swell.experiment.errors}
+   * (function counters over the experiment's own counts: nothing is added to the request path) and
+   * {@code swell.experiment.share} (gauge), tagged {@code experiment} and {@code variant}. Latency
+   * per version is already in the runtime's {@code swell.predictions}.
+   *
+   * @param registry any Micrometer registry
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    for (Arm a : arms.values()) {
+      Tags tags = Tags.of("experiment", key, "variant", a.name);
+      FunctionCounter.builder("swell.experiment.requests", a.requests, AtomicLong::get)
+          .description("requests an experiment served by a variant (for a shadow: copies run)")
+          .tags(tags).register(registry);
+      FunctionCounter.builder("swell.experiment.errors", a.errors, AtomicLong::get)
+          .description("of those, failures in the model").tags(tags).register(registry);
+      Gauge.builder("swell.experiment.share", this, e -> e.shareOf(a)).description("the variant's share now")
+          .tags(tags).register(registry);
+    }
+  }
+
+  private double shareOf(Arm a) {
+    return a.role == Variant.Role.CONTROL ? 1 - challengers.stream().mapToDouble(c -> c.share).sum() : a.share;
   }
 
   /** Closes the variants' predictors (not the runtime) and the shadow threads it started. */

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -220,6 +221,65 @@ class ExperimentTest {
       assertThat(e.decide(DecisionPolicy.maximize("loss").minSamples(500)).kind()).isEqualTo(Decision.Kind.PROMOTE);
       Decision same = e.decide(DecisionPolicy.maximize("same").minSamples(500).alpha(0.001));
       assertThat(same.kind()).as(same.reason()).isEqualTo(Decision.Kind.CONTINUE);
+    }
+  }
+
+  @Test
+  @DisplayName("8 threads predict and record while the canary ramps 0 -> 50%: every answer from its variant's version, counts add up, meters agree")
+  void concurrentTrafficWhileRamping() throws Exception {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    try (Experiment e = Experiment.builder("busy").model("fraud").control(VersionSelector.alias("production"))
+        .challenger("canary", VersionSelector.exact("1.1.0"), 0).build(swell)) {
+      e.bindTo(meters);
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+      java.util.List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int seed = t;
+        fs.add(pool.submit(() -> {
+          Random r = new Random(seed);
+          while (!stop.get()) {
+            String unit = "u" + r.nextInt(100_000);
+            float v = r.nextFloat();
+            try {
+              Prediction p = e.predict(unit, in(v));
+              int weights = p.variant().orElseThrow().equals("canary") ? 2 : 1;
+              if (!java.util.Arrays.equals(p.output("y").toFloatArray(), answer(weights, v))
+                  || !p.version().equals(weights == 2 ? "1.1.0" : "1.0.0")) {
+                failures.add(new AssertionError(p.variant() + " answered from " + p.version()));
+              }
+              e.record(unit, "value", v);
+              calls.incrementAndGet();
+            } catch (Throwable x) {
+              failures.add(x);
+            }
+          }
+          return null;
+        }));
+      }
+      for (int step = 1; step <= 10; step++) {
+        Thread.sleep(30);
+        e.ramp("canary", step * 0.05);
+      }
+      Thread.sleep(30);
+      stop.set(true);
+      for (var f : fs) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      assertThat(failures).isEmpty();
+      long total = e.report().stream().mapToLong(VariantReport::requests).sum();
+      assertThat(total).isEqualTo(calls.get());
+      assertThat(report(e, "canary").requests()).isPositive();
+      assertThat(meters.get("swell.experiment.requests").tag("experiment", "busy").tag("variant", "canary")
+          .functionCounter().count()).isEqualTo(report(e, "canary").requests());
+      assertThat(meters.get("swell.experiment.share").tag("variant", "control").gauge().value())
+          .isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+      long recorded = e.report().stream().mapToLong(r -> r.metrics().get("value") == null ? 0
+          : r.metrics().get("value").count()).sum();
+      assertThat(recorded).isEqualTo(calls.get());
     }
   }
 
