@@ -15,6 +15,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +27,8 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +79,8 @@ public final class Experiment implements AutoCloseable, MeterBinder {
   private final ThreadPoolExecutor ownedShadowExecutor;
   /** Upper bucket bound of each challenger, in order; the control takes the rest. */
   private volatile int[] bounds;
+  private final Path stateFile; // null: in memory only
+  private final ScheduledExecutorService saver; // null without a state file
 
   /** A variant with its predictor and what was recorded about it. */
   private static final class Arm {
@@ -100,6 +108,11 @@ public final class Experiment implements AutoCloseable, MeterBinder {
   private Experiment(Builder b, Swell swell) {
     this.key = b.key;
     this.model = b.model;
+    ExperimentState saved = b.stateFile != null && Files.exists(b.stateFile) ? ExperimentState.read(b.stateFile) : null;
+    if (saved != null && !saved.experiment().equals(key)) {
+      throw new IllegalArgumentException(b.stateFile + " holds the state of experiment '" + saved.experiment()
+          + "', not '" + key + "'");
+    }
     this.control = new Variant(CONTROL, b.control, Variant.Role.CONTROL, 1);
     List<Predictor> opened = new ArrayList<>();
     try {
@@ -131,6 +144,74 @@ public final class Experiment implements AutoCloseable, MeterBinder {
       this.shadowExecutor = ownedShadowExecutor;
     }
     this.bounds = bounds();
+    this.stateFile = b.stateFile;
+    if (stateFile != null) {
+      if (saved != null) {
+        restore(saved);
+      }
+      long ms = b.saveEvery.toMillis();
+      this.saver = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "swell-experiment-save-" + key);
+        t.setDaemon(true);
+        return t;
+      });
+      saver.scheduleWithFixedDelay(() -> {
+        try {
+          save();
+        } catch (RuntimeException e) {
+          log.warn("experiment '{}': saving its state to {} failed; will try again", key, stateFile, e);
+        }
+      }, ms, ms, TimeUnit.MILLISECONDS);
+    } else {
+      this.saver = null;
+    }
+  }
+
+  private void restore(ExperimentState state) {
+    state.variants().forEach((name, v) -> {
+      Arm a = arms.get(name);
+      if (a == null) {
+        log.warn("experiment '{}': saved state has variant '{}', which the experiment no longer has; ignored", key, name);
+        return;
+      }
+      a.requests.set(v.requests());
+      a.errors.set(v.errors());
+      a.dropped.set(v.dropped());
+      a.identical.set(v.identical());
+      a.latencyMicros.merge(v.latencyMicros());
+      v.metrics().forEach((m, snap) -> a.metrics.put(m, Summary.of(snap)));
+    });
+    log.info("experiment '{}': continued from {} (saved {})", key, stateFile, state.savedAt());
+  }
+
+  /**
+   * Returns what the experiment has recorded, as {@link #save} writes it.
+   *
+   * @return the state now
+   */
+  public ExperimentState state() {
+    Map<String, ExperimentState.VariantState> variants = new LinkedHashMap<>();
+    for (Arm a : arms.values()) {
+      Map<String, Summary.Snapshot> m = new LinkedHashMap<>();
+      a.metrics.forEach((k, v) -> m.put(k, v.snapshot()));
+      variants.put(a.name, new ExperimentState.VariantState(a.requests.get(), a.errors.get(), a.dropped.get(),
+          a.identical.get(), a.latencyMicros.snapshot(), m));
+    }
+    return new ExperimentState(key, Instant.now(), variants);
+  }
+
+  /**
+   * Writes the state to the experiment's state file now (it is also written periodically and on
+   * close). A crash leaves the last complete state.
+   *
+   * @throws IllegalStateException if the experiment has no state file
+   * @throws java.io.UncheckedIOException if it cannot be written
+   */
+  public synchronized void save() {
+    if (stateFile == null) {
+      throw new IllegalStateException("experiment '" + key + "' has no state file; set one with persistTo");
+    }
+    state().write(stateFile);
   }
 
   /**
@@ -418,9 +499,20 @@ public final class Experiment implements AutoCloseable, MeterBinder {
     return a.role == Variant.Role.CONTROL ? 1 - challengers.stream().mapToDouble(c -> c.share).sum() : a.share;
   }
 
-  /** Closes the variants' predictors (not the runtime) and the shadow threads it started. */
+  /**
+   * Saves the state (with a state file), then closes the variants' predictors (not the runtime)
+   * and the threads it started.
+   */
   @Override
   public void close() {
+    if (saver != null) {
+      saver.shutdownNow();
+      try {
+        save();
+      } catch (RuntimeException e) {
+        log.warn("experiment '{}': saving its state on close failed", key, e);
+      }
+    }
     for (Arm a : arms.values()) {
       a.predictor.close();
     }
@@ -443,6 +535,8 @@ public final class Experiment implements AutoCloseable, MeterBinder {
     private VersionSelector control;
     private final List<Variant> variants = new ArrayList<>();
     private Executor shadowExecutor;
+    private Path stateFile;
+    private Duration saveEvery = Duration.ofSeconds(5);
 
     private Builder(String key) {
       Objects.requireNonNull(key, "key");
@@ -520,6 +614,35 @@ public final class Experiment implements AutoCloseable, MeterBinder {
      */
     public Builder shadowExecutor(Executor executor) {
       this.shadowExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Keeps the experiment's recorded outcomes in a file, so that they survive a restart or a
+     * crash: read when the experiment is built (if the file exists), written every
+     * {@link #saveEvery} and on close, each time whole and atomically (a crash loses at most the
+     * outcomes since the last save, never the file). One file per process: replicas each keep
+     * their own.
+     *
+     * @param file the state file
+     * @return this builder
+     */
+    public Builder persistTo(Path file) {
+      this.stateFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Sets how often the state file is written (default 5 s).
+     *
+     * @param interval at least 1 ms
+     * @return this builder
+     */
+    public Builder saveEvery(Duration interval) {
+      if (interval.toMillis() < 1) {
+        throw new IllegalArgumentException("saveEvery must be at least 1 ms, was " + interval);
+      }
+      this.saveEvery = interval;
       return this;
     }
 

@@ -33,6 +33,36 @@ public final class Summary {
   public Summary() {}
 
   /**
+   * Creates a summary that continues from a snapshot (one saved before a restart, say).
+   *
+   * @param from the snapshot
+   * @return a summary holding the same count, mean and variance
+   */
+  public static Summary of(Snapshot from) {
+    Summary s = new Summary();
+    s.merge(from);
+    return s;
+  }
+
+  /**
+   * Adds the samples a snapshot summarizes (Chan et al.'s parallel update), as if each had been
+   * added here: how summaries of several replicas combine.
+   *
+   * @param other a snapshot
+   */
+  public synchronized void merge(Snapshot other) {
+    if (other.count() == 0) {
+      return;
+    }
+    long n = count + other.count();
+    double delta = other.mean() - mean;
+    double otherM2 = other.variance() * (other.count() - 1);
+    mean += delta * other.count() / n;
+    m2 += otherM2 + delta * delta * ((double) count * other.count() / n);
+    count = n;
+  }
+
+  /**
    * Adds a sample.
    *
    * @param x a finite value
