@@ -505,6 +505,14 @@ public final class Experiment implements AutoCloseable, MeterBinder {
    */
   @Override
   public void close() {
+    if (ownedShadowExecutor != null) { // copies in flight finish and are counted before the save
+      ownedShadowExecutor.shutdown();
+      try {
+        ownedShadowExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (saver != null) {
       saver.shutdownNow();
       try {
@@ -515,14 +523,6 @@ public final class Experiment implements AutoCloseable, MeterBinder {
     }
     for (Arm a : arms.values()) {
       a.predictor.close();
-    }
-    if (ownedShadowExecutor != null) {
-      ownedShadowExecutor.shutdown();
-      try {
-        ownedShadowExecutor.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

@@ -88,10 +88,10 @@ public record ExperimentState(String experiment, Instant savedAt, Map<String, Va
       throw new IllegalArgumentException(file + " is not an experiment state file (no experiment key or variants)");
     }
     Map<String, VariantState> variants = new LinkedHashMap<>();
-    root.path("variants").fields().forEachRemaining(e -> {
+    root.path("variants").properties().forEach(e -> {
       JsonNode v = e.getValue();
       Map<String, Summary.Snapshot> metrics = new LinkedHashMap<>();
-      v.path("metrics").fields().forEachRemaining(m -> metrics.put(m.getKey(), snapshot(m.getValue())));
+      v.path("metrics").properties().forEach(m -> metrics.put(m.getKey(), snapshot(m.getValue())));
       variants.put(e.getKey(), new VariantState(v.path("requests").asLong(), v.path("errors").asLong(),
           v.path("dropped").asLong(), v.path("identical").asLong(), snapshot(v.path("latencyMicros")), metrics));
     });

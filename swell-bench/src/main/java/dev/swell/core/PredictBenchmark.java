@@ -101,7 +101,11 @@ public class PredictBenchmark {
   private Predictor<NDList, NDList> djl;
   private Path dir;
 
-  /** Loads the model three ways. DJL's engine starts first: it must create the ORT environment. */
+  /**
+   * Loads the model every way. DJL's engine starts first: it must create the ORT environment.
+   *
+   * @throws Exception if a model does not load
+   */
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     Engine djlEngine = Engine.getEngine("OnnxRuntime");
@@ -171,7 +175,11 @@ public class PredictBenchmark {
         .build();
   }
 
-  /** Closes everything. */
+  /**
+   * Closes everything.
+   *
+   * @throws Exception if something fails to close
+   */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     djl.close();

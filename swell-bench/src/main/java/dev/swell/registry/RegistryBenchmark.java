@@ -37,7 +37,11 @@ public class RegistryBenchmark {
     FileModelRegistry registry;
     Path root;
 
-    /** Publishes the versions. */
+    /**
+     * Publishes the versions.
+     *
+     * @throws IOException if the disk fails
+     */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
       root = Files.createTempDirectory("swell-bench-reg");
@@ -61,7 +65,11 @@ public class RegistryBenchmark {
   public static class Large {
     Path root;
 
-    /** Publishes the versions (takes a while, once). */
+    /**
+     * Publishes the versions (takes a while, once).
+     *
+     * @throws IOException if the disk fails
+     */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
       root = Files.createTempDirectory("swell-bench-reg10k");
@@ -88,7 +96,11 @@ public class RegistryBenchmark {
     FileModelRegistry registry;
     int n;
 
-    /** Writes the source file. */
+    /**
+     * Writes the source file.
+     *
+     * @throws IOException if the disk fails
+     */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
       dir = Files.createTempDirectory("swell-bench-100mb");
@@ -104,7 +116,11 @@ public class RegistryBenchmark {
       Files.createDirectories(dir.resolve("copies"));
     }
 
-    /** Frees the disk between iterations. */
+    /**
+     * Frees the disk between iterations.
+     *
+     * @throws IOException if the disk fails
+     */
     @TearDown(Level.Iteration)
     public void clean() throws IOException {
       FsOps.deleteRecursively(dir.resolve("registry").resolve("models"));
