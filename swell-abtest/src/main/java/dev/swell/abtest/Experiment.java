@@ -380,47 +380,77 @@ public final class Experiment implements AutoCloseable, MeterBinder {
   }
 
   /**
-   * Tests every challenger against the control (see {@link DecisionPolicy}) and returns the first
-   * rollback, else the promotion with the smallest p-value, else continue.
+   * Tests every challenger against the control (see {@link DecisionPolicy}) on what this
+   * experiment recorded, and returns the first rollback, else the promotion with the smallest
+   * p-value, else continue.
    *
    * @param policy the metric, goal, significance and guardrail
    * @return the decision, with its figures
    */
   public Decision decide(DecisionPolicy policy) {
-    Arm ctl = arms.get(CONTROL);
+    return decide(policy, List.of());
+  }
+
+  /**
+   * Like {@link #decide(DecisionPolicy)}, on what this experiment recorded together with what
+   * other replicas of it recorded (their state files, read with {@link ExperimentState#read}):
+   * counts are added and summaries merged exactly, so the test sees every replica's units.
+   *
+   * @param policy the metric, goal, significance and guardrail
+   * @param peers other replicas' states of this experiment (not this one's own file)
+   * @return the decision, with its figures
+   * @throws IllegalArgumentException if a peer state belongs to another experiment
+   */
+  public Decision decide(DecisionPolicy policy, List<ExperimentState> peers) {
+    Map<String, Totals> totals = new LinkedHashMap<>();
+    for (var e : state().variants().entrySet()) {
+      totals.put(e.getKey(), new Totals(e.getValue(), policy.metric()));
+    }
+    for (ExperimentState peer : peers) {
+      if (!peer.experiment().equals(key)) {
+        throw new IllegalArgumentException("a state of experiment '" + peer.experiment() + "' is not one of '" + key + "'");
+      }
+      peer.variants().forEach((name, v) -> {
+        Totals t = totals.get(name);
+        if (t != null) {
+          t.add(v, policy.metric());
+        }
+      });
+    }
+    Totals ctl = totals.get(CONTROL);
     List<Arm> live = challengers.stream().filter(a -> a.share > 0).toList();
     double alpha = policy.alpha() / Math.max(1, live.size());
     Decision best = null;
     List<String> waiting = new ArrayList<>();
-    for (Arm c : live) {
-      long nc = c.requests.get();
-      long nk = ctl.requests.get();
-      if (nc >= policy.minSamples() && nk >= policy.minSamples()) {
-        Tests.Result errors = Tests.twoProportions(ctl.errors.get(), nk, c.errors.get(), nc);
+    for (Arm arm : live) {
+      Totals c = totals.get(arm.name);
+      if (c.requests >= policy.minSamples() && ctl.requests >= policy.minSamples()) {
+        Tests.Result errors = Tests.twoProportions(ctl.errors, ctl.requests, c.errors, c.requests);
         if (errors.difference() > policy.maxErrorRateIncrease() && errors.pValue() < alpha) {
-          return new Decision(Decision.Kind.ROLLBACK, c.name, String.format(
-              "error rate %.4f against the control's %.4f (+%.4f > %.4f allowed), p = %.3g", (double) c.errors.get() / nc,
-              (double) ctl.errors.get() / nk, errors.difference(), policy.maxErrorRateIncrease(), errors.pValue()),
-              errors.pValue(), errors.difference());
+          return new Decision(Decision.Kind.ROLLBACK, arm.name, String.format(
+              "error rate %.4f against the control's %.4f (+%.4f > %.4f allowed), p = %.3g",
+              (double) c.errors / c.requests, (double) ctl.errors / ctl.requests, errors.difference(),
+              policy.maxErrorRateIncrease(), errors.pValue()), errors.pValue(), errors.difference());
         }
       }
-      Summary.Snapshot a = metric(ctl, policy.metric());
-      Summary.Snapshot b = metric(c, policy.metric());
+      Summary.Snapshot a = ctl.metric.snapshot();
+      Summary.Snapshot b = c.metric.snapshot();
       if (a.count() < policy.minSamples() || b.count() < policy.minSamples()) {
-        waiting.add(c.name + " (" + b.count() + " against " + a.count() + " of " + policy.minSamples() + " samples)");
+        waiting.add(arm.name + " (" + b.count() + " against " + a.count() + " of " + policy.minSamples() + " samples)");
         continue;
       }
       Tests.Result t = Tests.welch(a, b);
       boolean better = policy.goal() == DecisionPolicy.Goal.MAXIMIZE ? t.difference() > 0 : t.difference() < 0;
-      String figures = String.format("%s mean %.6g against the control's %.6g (difference %+.6g), Welch t = %.3f,"
-          + " p = %.3g, alpha %.3g", policy.metric(), b.mean(), a.mean(), t.difference(), t.statistic(), t.pValue(), alpha);
+      String figures = String.format("%s mean %.6g against the control's %.6g (difference %+.6g, %d and %d samples),"
+              + " Welch t = %.3f, p = %.3g, alpha %.3g", policy.metric(), b.mean(), a.mean(), t.difference(), b.count(),
+          a.count(), t.statistic(), t.pValue(), alpha);
       if (t.pValue() < alpha && !better) {
-        return new Decision(Decision.Kind.ROLLBACK, c.name, figures, t.pValue(), t.difference());
+        return new Decision(Decision.Kind.ROLLBACK, arm.name, figures, t.pValue(), t.difference());
       }
       if (t.pValue() < alpha && (best == null || t.pValue() < best.pValue())) {
-        best = new Decision(Decision.Kind.PROMOTE, c.name, figures, t.pValue(), t.difference());
+        best = new Decision(Decision.Kind.PROMOTE, arm.name, figures, t.pValue(), t.difference());
       } else if (best == null) {
-        waiting.add(c.name + " (" + figures + ")");
+        waiting.add(arm.name + " (" + figures + ")");
       }
     }
     return best != null ? best : new Decision(Decision.Kind.CONTINUE, null,
@@ -428,12 +458,24 @@ public final class Experiment implements AutoCloseable, MeterBinder {
         Double.NaN, Double.NaN);
   }
 
-  private static Summary.Snapshot metric(Arm arm, String metric) {
-    if (metric.equals(DecisionPolicy.LATENCY)) {
-      return arm.latencyMicros.snapshot();
+  /** One variant's counts and decision metric, summed over replicas. */
+  private static final class Totals {
+    long requests;
+    long errors;
+    final Summary metric = new Summary();
+
+    Totals(ExperimentState.VariantState v, String metricName) {
+      add(v, metricName);
     }
-    Summary s = arm.metrics.get(metric);
-    return s == null ? new Summary.Snapshot(0, 0, 0) : s.snapshot();
+
+    void add(ExperimentState.VariantState v, String metricName) {
+      requests += v.requests();
+      errors += v.errors();
+      Summary.Snapshot m = metricName.equals(DecisionPolicy.LATENCY) ? v.latencyMicros() : v.metrics().get(metricName);
+      if (m != null) {
+        metric.merge(m);
+      }
+    }
   }
 
   /**

@@ -92,6 +92,35 @@ class PersistenceTest {
   }
 
   @Test
+  @DisplayName("a replica decides over every replica's saved outcomes: alone too few samples, together a promotion")
+  void decidesOverReplicas() {
+    Path stateA = dir.resolve("states/replica-a.json");
+    Path stateB = dir.resolve("states/replica-b.json");
+    Random r = new Random(5);
+    DecisionPolicy policy = DecisionPolicy.maximize("converted").minSamples(1500);
+    try (Swell swellA = swell(); Swell swellB = swell();
+         Experiment a = experiment("shared").persistTo(stateA).build(swellA);
+         Experiment b = experiment("shared").persistTo(stateB).build(swellB)) {
+      for (int u = 0; u < 4000; u++) {
+        Experiment replica = u % 2 == 0 ? a : b;
+        String unit = "u" + u;
+        double rate = replica.assign(unit).equals("canary") ? 0.16 : 0.10;
+        replica.record(unit, "converted", r.nextDouble() < rate ? 1 : 0);
+      }
+      b.save();
+      Decision alone = a.decide(policy);
+      assertThat(alone.kind()).as(alone.reason()).isEqualTo(Decision.Kind.CONTINUE);
+      Decision together = a.decide(policy, List.of(ExperimentState.read(stateB)));
+      assertThat(together.kind()).as(together.reason()).isEqualTo(Decision.Kind.PROMOTE);
+      assertThat(together.reason()).contains("samples");
+      try (Experiment other = experiment("other").build(swellA)) {
+        assertThatThrownBy(() -> a.decide(policy, List.of(other.state())))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'other'");
+      }
+    }
+  }
+
+  @Test
   @DisplayName("6 SIGKILLs of a process recording without pause: the state file is always whole, and only grows")
   void survivesKills() throws Exception {
     Path state = dir.resolve("crashy.json");
