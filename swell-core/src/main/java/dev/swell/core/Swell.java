@@ -44,6 +44,15 @@ import org.slf4j.LoggerFactory;
  * (add {@code dev.swell:swell-onnx} to the class path for ONNX models), or registered explicitly
  * with {@link Builder#backend(BackendProvider)}. A backend is started on first use.
  *
+ * <p>Given a {@link ModelRepository} (Swell's file registry, in practice), it hosts versions on
+ * demand: {@link #predictor(String, VersionSelector)} follows an alias, swapping versions without
+ * failing a request. Everything else is opt-in on the builder: a residency limit
+ * ({@link Builder#maxResidentVersions}), Micrometer meters ({@link Builder#meterRegistry}, or
+ * {@link #bindTo} later), latency and error alerts ({@link Builder#alertPolicy}), input-drift
+ * monitoring ({@link Builder#driftPolicy}), a result cache ({@link Builder#resultCache}), dynamic
+ * batching ({@link Builder#batching}) and an admission limit ({@link Builder#maxInFlight}).
+ * {@link #health()} reports on all of it.
+ *
  * <p>Thread-safe. {@link #close()} closes every predictor it handed out, then the backends; it is
  * idempotent.
  *
@@ -52,6 +61,11 @@ import org.slf4j.LoggerFactory;
  *      Predictor mlp = swell.load(Path.of("mlp.onnx"))) {
  *   Prediction p = mlp.predict("x", Tensor.of(new float[16], 1, 16));
  *   System.out.println(Arrays.toString(p.output("y").toFloatArray()));
+ * }
+ *
+ * try (Swell swell = Swell.builder().repository(FileModelRegistry.open(dir)).maxResidentVersions(8).build();
+ *      Predictor fraud = swell.predictor("fraud", VersionSelector.alias("production"))) {
+ *   fraud.predict("x", features);   // whatever version "production" names now
  * }
  * }</pre>
  */
