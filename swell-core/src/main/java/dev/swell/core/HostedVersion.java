@@ -184,23 +184,34 @@ final class HostedVersion {
       if (cache != null) {
         cache.put(id, inputs, out);
       }
-      if (timed) {
-        successTimer.record(metrics.now() - start, TimeUnit.NANOSECONDS);
-      }
-      if (alerts != null) {
-        alerts.record(alertStart, false);
-      }
+      record(1, timed, start, alertStart, null);
       return out;
     } catch (Retired retired) {
       throw retired;
     } catch (RuntimeException e) {
-      if (timed) {
-        metrics.recordFailure(model, version, start, e);
-      }
-      if (alerts != null && !(e instanceof dev.swell.api.InvalidInputException)) {
-        alerts.record(alertStart, true);
-      }
+      record(1, timed, start, alertStart, e);
       throw e;
+    }
+  }
+
+  /**
+   * Records {@code calls} calls that started together and ended now, in the prediction timers
+   * and the alert window; a failure, if any, is recorded for each (invalid input is not an alert
+   * error: it is the caller's).
+   */
+  private void record(int calls, boolean timed, long start, long alertStart, RuntimeException failure) {
+    long elapsed = timed && failure == null ? metrics.now() - start : 0;
+    for (int i = 0; i < calls; i++) {
+      if (timed) {
+        if (failure == null) {
+          successTimer.record(elapsed, TimeUnit.NANOSECONDS);
+        } else {
+          metrics.recordFailure(model, version, start, failure);
+        }
+      }
+      if (alerts != null && !(failure instanceof dev.swell.api.InvalidInputException)) {
+        alerts.record(alertStart, failure != null);
+      }
     }
   }
 
@@ -219,28 +230,12 @@ final class HostedVersion {
     int n = requests == null ? 0 : requests.size();
     try {
       List<Prediction> out = runBatch(requests);
-      // every request of the batch waited for the whole batch: one sample each
-      long elapsed = timed ? metrics.now() - start : 0;
-      for (int i = 0; i < n; i++) {
-        if (timed) {
-          successTimer.record(elapsed, TimeUnit.NANOSECONDS);
-        }
-        if (alerts != null) {
-          alerts.record(alertStart, false);
-        }
-      }
+      record(n, timed, start, alertStart, null); // each request waited for the whole batch
       return out;
     } catch (Retired retired) {
       throw retired;
     } catch (RuntimeException e) {
-      for (int i = 0; i < Math.max(n, 1); i++) {
-        if (timed) {
-          metrics.recordFailure(model, version, start, e);
-        }
-        if (alerts != null && !(e instanceof dev.swell.api.InvalidInputException)) {
-          alerts.record(alertStart, true);
-        }
-      }
+      record(Math.max(n, 1), timed, start, alertStart, e);
       throw e;
     }
   }
