@@ -45,7 +45,7 @@ final class FollowingPredictor implements Predictor {
   private final VersionSelector selector;
   private final Swell.Resolver resolver;
   private final Loader loader;
-  private final HostedVersion.Reloader reloader;
+  private final HostedVersion.WarmLoader warmLoader;
   private final Executor asyncExecutor;
   private final Executor retireExecutor;
   private final long drainTimeoutNanos;
@@ -66,39 +66,21 @@ final class FollowingPredictor implements Predictor {
   private long backoffNanos = TimeUnit.SECONDS.toNanos(1); // guarded by control
 
   FollowingPredictor(String model, VersionSelector selector, Swell.Resolver resolver, Loader loader,
-      HostedVersion.Reloader reloader, Executor asyncExecutor, Executor retireExecutor, long drainTimeoutNanos, int warmupRuns,
+      HostedVersion.WarmLoader warmLoader, Executor asyncExecutor, Executor retireExecutor, long drainTimeoutNanos, int warmupRuns,
       boolean allowIncompatible, Consumer<FollowingPredictor> onClose, ModelMetrics metrics) {
     this.metrics = metrics;
     this.model = model;
     this.selector = selector;
     this.resolver = resolver;
     this.loader = loader;
-    this.reloader = reloader;
+    this.warmLoader = warmLoader;
     this.asyncExecutor = asyncExecutor;
     this.retireExecutor = retireExecutor;
     this.drainTimeoutNanos = drainTimeoutNanos;
     this.warmupRuns = warmupRuns;
     this.allowIncompatible = allowIncompatible;
     this.onClose = onClose;
-    ModelArtifact first = resolver.resolve(model, selector);
-    long start = System.nanoTime();
-    HostedVersion hosted;
-    try {
-      hosted = loader.load(first);
-    } catch (RuntimeException e) {
-      metrics.recordLoad(model, false, System.nanoTime() - start);
-      throw e;
-    }
-    try {
-      hosted.warmUp(warmupRuns, recentInputs);
-    } catch (RuntimeException e) {
-      hosted.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
-      metrics.recordLoad(model, false, System.nanoTime() - start);
-      throw e;
-    }
-    metrics.recordLoad(model, true, System.nanoTime() - start);
-    current.set(hosted);
-    metrics.serving(model, hosted.version());
+    current.set(warmLoader.load(resolver.resolve(model, selector), null));
   }
 
   String modelName() {
@@ -304,7 +286,7 @@ final class FollowingPredictor implements Predictor {
     }
     synchronized (control) {
       if (current.get() == h && !closed) {
-        current.set(reloader.reload(h, recent));
+        current.set(warmLoader.load(h.artifact(), recent));
       }
     }
   }

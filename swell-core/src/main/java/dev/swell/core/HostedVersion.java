@@ -37,13 +37,13 @@ final class HostedVersion {
 
   private static final Logger log = LoggerFactory.getLogger(HostedVersion.class);
 
-  /** Loads an evicted version again for a predictor that still needs it. */
-  interface Reloader {
+  /** Loads a version and warms it up: a first load, or one the runtime unloaded, loaded again. */
+  interface WarmLoader {
     /**
-     * @param evicted the version the runtime unloaded
+     * @param artifact the version
      * @param recent a recent request to warm up with, or null
      */
-    HostedVersion reload(HostedVersion evicted, NamedTensors recent);
+    HostedVersion load(ModelArtifact artifact, NamedTensors recent);
   }
 
   private final ModelArtifact artifact;

@@ -17,16 +17,16 @@ import java.util.function.Consumer;
 final class LocalPredictor implements Predictor {
 
   private volatile HostedVersion hosted;
-  private final HostedVersion.Reloader reloader;
+  private final HostedVersion.WarmLoader loader;
   private final Executor asyncExecutor;
   private final Consumer<LocalPredictor> onClose;
   private final long drainTimeoutNanos;
   private volatile boolean closed;
 
-  LocalPredictor(HostedVersion hosted, HostedVersion.Reloader reloader, Executor asyncExecutor,
+  LocalPredictor(HostedVersion hosted, HostedVersion.WarmLoader loader, Executor asyncExecutor,
       long drainTimeoutNanos, Consumer<LocalPredictor> onClose) {
     this.hosted = hosted;
-    this.reloader = reloader;
+    this.loader = loader;
     this.asyncExecutor = asyncExecutor;
     this.drainTimeoutNanos = drainTimeoutNanos;
     this.onClose = onClose;
@@ -81,7 +81,7 @@ final class LocalPredictor implements Predictor {
     }
     synchronized (this) { // one reload, however many callers found it evicted
       if (hosted == h && !closed) {
-        hosted = reloader.reload(h, recent);
+        hosted = loader.load(h.artifact(), recent);
       }
     }
   }

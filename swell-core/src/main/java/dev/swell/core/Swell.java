@@ -238,25 +238,9 @@ public final class Swell implements AutoCloseable, MeterBinder {
   public Predictor load(ModelArtifact artifact) {
     Objects.requireNonNull(artifact, "artifact");
     ensureOpen();
-    long start = System.nanoTime();
-    HostedVersion hosted;
-    try {
-      hosted = host(artifact);
-    } catch (RuntimeException e) {
-      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
-      throw e;
-    }
-    try {
-      hosted.warmUp(warmupRuns, null);
-    } catch (RuntimeException e) {
-      hosted.close(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
-      throw e;
-    }
-    metrics.recordLoad(artifact.name(), true, System.nanoTime() - start);
-    LocalPredictor p = new LocalPredictor(hosted, this::reload, asyncExecutor, drainTimeout.toNanos(),
+    HostedVersion hosted = loadWarm(artifact, null);
+    LocalPredictor p = new LocalPredictor(hosted, this::loadWarm, asyncExecutor, drainTimeout.toNanos(),
         open::remove);
-    metrics.serving(hosted.model(), hosted.version());
     open.add(p);
     if (closed) { // closed while loading: do not leak the model
       p.close();
@@ -317,7 +301,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
       return load(repository.resolve(model, selector));
     }
     FollowingPredictor p = new FollowingPredictor(model, selector, repository::resolve, this::host,
-        this::reload, asyncExecutor, retirePool, drainTimeout.toNanos(), warmupRuns, allowIncompatibleSwaps,
+        this::loadWarm, asyncExecutor, retirePool, drainTimeout.toNanos(), warmupRuns, allowIncompatibleSwaps,
         following::remove, metrics);
     following.add(p);
     startFollowing();
@@ -461,25 +445,33 @@ public final class Swell implements AutoCloseable, MeterBinder {
   }
 
   /**
-   * Loads again a version the runtime unloaded (see {@link Builder#maxResidentVersions}), on the
-   * thread of the call that needs it, and warms it up.
+   * Loads a version and warms it up, counting the load (and its failure) in the metrics: a first
+   * load, or a version the runtime unloaded (see {@link Builder#maxResidentVersions}) loaded again
+   * on the thread of the call that needs it. (A swap loads first and warms up after checking the
+   * signature: {@code FollowingPredictor.refresh}.)
+   *
+   * @param recent a recent request to warm up with, or null
    */
-  private HostedVersion reload(HostedVersion evicted, NamedTensors recent) {
+  private HostedVersion loadWarm(ModelArtifact artifact, NamedTensors recent) {
     ensureOpen();
     long start = System.nanoTime();
     HostedVersion fresh;
     try {
-      fresh = host(evicted.artifact());
-      try {
-        fresh.warmUp(warmupRuns, recent);
-      } catch (HostedVersion.Retired unloadedAgain) {
-        // other loads pushed it out before it served: the caller finds it evicted and retries
-      }
+      fresh = host(artifact);
     } catch (RuntimeException e) {
-      metrics.recordLoad(evicted.model(), false, System.nanoTime() - start);
+      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
       throw e;
     }
-    metrics.recordLoad(evicted.model(), true, System.nanoTime() - start);
+    try {
+      fresh.warmUp(warmupRuns, recent);
+    } catch (HostedVersion.Retired unloadedAgain) {
+      // other loads pushed it out before it served: the caller finds it evicted and retries
+    } catch (RuntimeException e) {
+      fresh.close(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
+      throw e;
+    }
+    metrics.recordLoad(artifact.name(), true, System.nanoTime() - start);
     metrics.serving(fresh.model(), fresh.version());
     return fresh;
   }
