@@ -95,7 +95,8 @@ class OnnxLoadCloseLeakTest {
       // session per cycle. Full-suite runs on clean clones read up to +10.7 MiB here (twice in
       // four), runs of this class alone -2 to +2.7 MiB: the machine's memory management (DAMON
       // and huge-page collapse run here) moves RSS by megabytes, so a tighter bound would flake.
-      assertThat(growth).as("resident growth over 300 cycles, KiB").isLessThan(75 * perLeakedSession);
+      assertThat(growth).as("resident growth over 300 cycles, KiB (readings %s)", java.util.Arrays.toString(rss))
+          .isLessThan(75 * perLeakedSession);
       assertThat(OnnxNativeStats.openSessions()).isEqualTo(sessionsBefore);
     }
   }
