@@ -1,20 +1,6 @@
 package dev.swell.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import dev.swell.api.NamedTensors;
-import dev.swell.api.Predictor;
-import dev.swell.api.Tensor;
-import dev.swell.api.spi.BackendConfig;
-import dev.swell.core.batch.BatchPolicy;
-import dev.swell.core.Swell;
-import dev.swell.onnx.testing.MiniLm;
-import dev.swell.onnx.testing.OnnxModels;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.swell.core.PredictBenchmark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -44,7 +30,7 @@ public final class BatchingThroughput {
 
   /** One way to serve a request. */
   interface Call {
-    void call() throws Exception;
+    Object call() throws Exception;
   }
 
   /**
@@ -70,61 +56,17 @@ public final class BatchingThroughput {
     System.out.printf("%-16s %-14s %10s %10s %10s %10s %10s%n", "workload", "variant", "req/s", "ratio",
         "p50 us", "p99 us", "rows/call");
     measure("mlp-b1", threads, rounds);
-    measure("minilm-s32", threads, rounds);
+    measure("minilm-b1-s32", threads, rounds);
   }
 
   private static void measure(String workload, int threads, int rounds) throws Exception {
-    Path dir = Files.createTempDirectory("swell-throughput");
-    boolean mlp = workload.startsWith("mlp");
-    Path model = mlp ? OnnxModels.mlp(dir, 16, 32, 4, 7) : MiniLm.modelFile();
-    int seq = 32;
-    float[] x = new float[16];
-    Arrays.fill(x, 0.5f);
-    long[] ids = MiniLm.tokenIds(1, seq, 3)[0];
-    long[] mask = new long[seq];
-    Arrays.fill(mask, 1);
-    long[] types = new long[seq];
-    long[] shape = mlp ? new long[] {1, 16} : new long[] {1, seq};
-    NamedTensors inputs = mlp ? NamedTensors.of("x", Tensor.of(x, shape))
-        : NamedTensors.builder().put("input_ids", Tensor.of(ids, shape)).put("attention_mask", Tensor.of(mask, shape))
-            .put("token_type_ids", Tensor.of(types, shape)).build();
-
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession raw;
-    try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-      opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      opts.setIntraOpNumThreads(1);
-      opts.setInterOpNumThreads(1);
-      raw = env.createSession(model.toString(), opts);
-    }
-    BackendConfig one = BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build();
-    Swell plain = Swell.builder().backendConfig(one).build();
-    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    Swell batched = Swell.builder().backendConfig(one).batching(BatchPolicy.maxRows(32)).meterRegistry(meters)
-        .build();
-    Predictor p = plain.load(model);
-    Predictor b = batched.load(model);
+    PredictBenchmark b = new PredictBenchmark(); // the same sessions, inputs and calls as the gate's
+    b.workload = workload;
+    b.setUp();
     Map<String, Call> variants = new LinkedHashMap<>();
-    variants.put("rawOrt", () -> {
-      Map<String, OnnxTensor> in = new HashMap<>(4);
-      try {
-        if (mlp) {
-          in.put("x", OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape));
-        } else {
-          in.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-          in.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-          in.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape));
-        }
-        try (OrtSession.Result r = raw.run(in)) {
-          ((OnnxTensor) r.get(0)).getFloatBuffer();
-        }
-      } finally {
-        in.values().forEach(OnnxTensor::close);
-      }
-    });
-    variants.put("swell", () -> p.predict(inputs));
-    variants.put("swellBatched", () -> b.predict(inputs));
+    variants.put("rawOrt", b::rawOrt);
+    variants.put("swell", b::swell);
+    variants.put("swellBatched", b::swellBatched);
     try {
       Map<String, List<Double>> ratios = new LinkedHashMap<>();
       Map<String, List<Double>> rates = new LinkedHashMap<>();
@@ -150,17 +92,13 @@ public final class BatchingThroughput {
         List<Long> lat = new ArrayList<>(latencies.get(name));
         Collections.sort(lat);
         String rows = name.equals("swellBatched")
-            ? String.format("%.1f", meters.get("swell.batch.rows").summary().mean()) : "1";
+            ? String.format("%.1f", b.batchedMeters.get("swell.batch.rows").summary().mean()) : "1";
         System.out.printf("%-16s %-14s %10.0f %10.3f %10.1f %10.1f %10s%n", workload, name,
             Gate.median(rates.get(name)), Gate.median(ratios.get(name)), lat.get(lat.size() / 2) / 1e3,
             lat.get(lat.size() * 99 / 100) / 1e3, rows);
       }
     } finally {
-      p.close();
-      b.close();
-      plain.close();
-      batched.close();
-      raw.close();
+      b.tearDown();
     }
   }
 

@@ -62,6 +62,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code swellCached}: {@code swell} with a result cache, the same input every call: the
  *       cost of a cache hit (copy of the input arrays into tensors, validation, hashing and
  *       comparing the input bytes, the lookup);
+ *   <li>{@code swellBatched}: {@code swell} with dynamic batching ({@code maxRows(32)}); alone it
+ *       measures the hand-off to a batching thread, under concurrency ({@code BatchingThroughput})
+ *       what joining calls gains;
  *   <li>{@code djl}: a fresh {@code NDManager} per call (closed, or it leaks), {@code predict},
  *       {@code toFloatArray()}.
  * </ul>
@@ -95,6 +98,11 @@ public class PredictBenchmark {
   private Swell observedSwell;
   private dev.swell.api.Predictor observed;
   private Swell cachedSwell;
+  private Swell batchedSwell;
+  private dev.swell.api.Predictor batched;
+  /** The batched runtime's meters (rows per batched call). */
+  public final io.micrometer.core.instrument.simple.SimpleMeterRegistry batchedMeters =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
   private dev.swell.api.Predictor cached;
   private NamedTensors reused;
   private Model djlModel;
@@ -161,6 +169,12 @@ public class PredictBenchmark {
         .resultCache(CachePolicy.maxBytes(64 << 20))
         .build();
     cached = cachedSwell.load(model);
+    batchedSwell = Swell.builder()
+        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .batching(dev.swell.core.batch.BatchPolicy.maxRows(32))
+        .meterRegistry(batchedMeters)
+        .build();
+    batched = batchedSwell.load(model);
     djlModel = Model.newInstance("bench", djlEngine.getEngineName());
     djlModel.load(model, null, Map.of("intraOpNumThreads", "1", "interOpNumThreads", "1",
         "optLevel", "ALL_OPT"));
@@ -190,6 +204,8 @@ public class PredictBenchmark {
     observedSwell.close();
     cached.close();
     cachedSwell.close();
+    batched.close();
+    batchedSwell.close();
     raw.close();
   }
 
@@ -244,6 +260,17 @@ public class PredictBenchmark {
   @Benchmark
   public float[] swellObserved() {
     Prediction p = observed.predict(mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs());
+    return p.outputs().tensors().get(0).toFloatArray();
+  }
+
+  /**
+   * Swell with dynamic batching.
+   *
+   * @return the output, read into an array
+   */
+  @Benchmark
+  public float[] swellBatched() {
+    Prediction p = batched.predict(mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs());
     return p.outputs().tensors().get(0).toFloatArray();
   }
 
