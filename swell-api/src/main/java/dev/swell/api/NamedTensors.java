@@ -185,7 +185,9 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
 
   /** Collects tensors in order. Not thread-safe; {@link #build()} may be called more than once. */
   public static final class Builder {
-    private final LinkedHashMap<String, Tensor> map = new LinkedHashMap<>();
+    private LinkedHashMap<String, Tensor> map = new LinkedHashMap<>();
+    /** Whether {@link #build()} handed the map out: the next put copies it first. */
+    private boolean shared;
 
     private Builder() {}
 
@@ -204,6 +206,10 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
       if (name.isEmpty()) {
         throw new IllegalArgumentException("tensor name is empty");
       }
+      if (shared) {
+        map = new LinkedHashMap<>(map);
+        shared = false;
+      }
       if (map.putIfAbsent(name, tensor) != null) {
         throw new IllegalArgumentException("tensor name '" + name + "' appears twice");
       }
@@ -216,9 +222,11 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
      * @return the collection
      */
     public NamedTensors build() {
-      return map.isEmpty()
-          ? EMPTY
-          : new NamedTensors(Collections.unmodifiableMap(new LinkedHashMap<>(map)));
+      if (map.isEmpty()) {
+        return EMPTY;
+      }
+      shared = true; // no copy now: a later put copies (builders are rarely reused)
+      return new NamedTensors(Collections.unmodifiableMap(map));
     }
   }
 }

@@ -230,7 +230,7 @@ public final class Tensor {
     if (!dtype.isFixedSize()) {
       throw new IllegalArgumentException("fromBuffer takes a fixed-size dtype, not " + dtype);
     }
-    ByteBuffer view = data.slice().order(ByteOrder.nativeOrder());
+    ByteBuffer view = data.position() == 0 ? data : data.slice(); // a slice only when it must
     int remaining = view.remaining();
     if (remaining % dtype.byteSize() != 0) {
       throw new IllegalArgumentException(
@@ -356,9 +356,9 @@ public final class Tensor {
   public float[] toFloatArray() {
     float[] out = new float[size];
     if (dtype == DType.FLOAT32) {
-      buffer().asFloatBuffer().get(out);
+      data.asFloatBuffer().get(out);
     } else if (dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) {
-      ShortBuffer s = buffer().asShortBuffer();
+      ShortBuffer s = data.asShortBuffer();
       for (int i = 0; i < size; i++) {
         out[i] = dtype == DType.FLOAT16
             ? HalfFloats.halfToFloat(s.get(i))
@@ -379,7 +379,7 @@ public final class Tensor {
   public double[] toDoubleArray() {
     require(DType.FLOAT64, "toDoubleArray");
     double[] out = new double[size];
-    buffer().asDoubleBuffer().get(out);
+    data.asDoubleBuffer().get(out);
     return out;
   }
 
@@ -392,7 +392,7 @@ public final class Tensor {
   public int[] toIntArray() {
     require(DType.INT32, "toIntArray");
     int[] out = new int[size];
-    buffer().asIntBuffer().get(out);
+    data.asIntBuffer().get(out);
     return out;
   }
 
@@ -405,7 +405,7 @@ public final class Tensor {
   public long[] toLongArray() {
     require(DType.INT64, "toLongArray");
     long[] out = new long[size];
-    buffer().asLongBuffer().get(out);
+    data.asLongBuffer().get(out);
     return out;
   }
 
@@ -420,7 +420,7 @@ public final class Tensor {
       throw wrongType("toShortArray", "int16, float16 or bfloat16");
     }
     short[] out = new short[size];
-    buffer().asShortBuffer().get(out);
+    data.asShortBuffer().get(out);
     return out;
   }
 
@@ -435,7 +435,7 @@ public final class Tensor {
       throw wrongType("toByteArray", "int8, uint8 or bool");
     }
     byte[] out = new byte[size];
-    buffer().get(out);
+    data.get(0, out); // absolute: the shared buffer's position never moves
     return out;
   }
 
