@@ -369,15 +369,16 @@ public final class Experiment implements AutoCloseable, MeterBinder {
    * @return the report
    */
   public List<VariantReport> report() {
+    ExperimentState state = state();
     List<VariantReport> out = new ArrayList<>();
     for (Arm a : arms.values()) {
-      Map<String, Summary.Snapshot> m = new LinkedHashMap<>();
-      a.metrics.forEach((k, v) -> m.put(k, v.snapshot()));
-      out.add(new VariantReport(a.name, a.role, a.predictor.version(), shareOf(a), a.requests.get(), a.errors.get(),
-          a.latencyMicros.snapshot(), m, a.dropped.get(), a.identical.get()));
+      ExperimentState.VariantState v = state.variants().get(a.name);
+      out.add(new VariantReport(a.name, a.role, a.predictor.version(), shareOf(a), v.requests(), v.errors(),
+          v.latencyMicros(), v.metrics(), v.dropped(), v.identical()));
     }
     return out;
   }
+
 
   /**
    * Tests every challenger against the control (see {@link DecisionPolicy}) on what this
