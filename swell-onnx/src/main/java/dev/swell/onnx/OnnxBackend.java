@@ -50,6 +50,7 @@ final class OnnxBackend implements Backend {
 
   @Override
   public LoadedModel load(ModelArtifact artifact) {
+    OnnxEnvironment.checkCallable(artifact.name(), artifact.version());
     for (String ep : config.executionProviders()) {
       if (unavailable.containsKey(ep)) {
         continue;

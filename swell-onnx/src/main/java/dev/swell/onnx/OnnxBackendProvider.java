@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>It uses the process-wide {@link OrtEnvironment}, creating it if nobody has, and never closes
- * it, so it lives beside other users of ONNX Runtime in the same JVM.
+ * it, so it lives beside other users of ONNX Runtime in the same JVM. It also keeps ONNX Runtime's
+ * own shutdown hook from freeing the native environment while requests still run: a host may
+ * drain its requests in its own shutdown hook (on SIGTERM, say) without crashing the JVM.
  *
  * <pre>{@code
  * Swell swell = Swell.builder()
@@ -63,7 +65,7 @@ public final class OnnxBackendProvider implements BackendProvider {
   @Override
   public boolean isAvailable() {
     try {
-      OrtEnvironment.getEnvironment();
+      OnnxEnvironment.get();
       return true;
     } catch (RuntimeException | LinkageError e) {
       log.warn("ONNX Runtime's native library did not load: {}", e.toString());
@@ -75,7 +77,7 @@ public final class OnnxBackendProvider implements BackendProvider {
   public Backend create(BackendConfig config) {
     OrtEnvironment env;
     try {
-      env = OrtEnvironment.getEnvironment();
+      env = OnnxEnvironment.get();
     } catch (RuntimeException | LinkageError e) {
       throw new BackendException("ONNX Runtime's native library did not load: " + e, null, null, e);
     }

@@ -92,6 +92,7 @@ final class OnnxLoadedModel implements LoadedModel {
         throw new IllegalStateException(
             "model '" + artifact.name() + "' " + artifact.version() + " is closed");
       }
+      OnnxEnvironment.checkCallable(artifact.name(), artifact.version());
       return runOpen(inputs);
     } finally {
       inFlight.decrementAndGet();

@@ -233,10 +233,13 @@ public final class EmbeddingService implements AutoCloseable {
     return s.length() <= 80 ? s : s.substring(0, 77) + "...";
   }
 
-  /** Stops accepting requests, lets running ones finish (up to 5 s), then closes the runtime. */
+  /**
+   * Stops accepting requests, lets running ones finish (up to 5 s), then closes the runtime: what
+   * a host does on SIGTERM.
+   */
   @Override
   public void close() {
-    server.stop(1);
+    server.stop(5); // closes the listening socket, then waits up to 5 s for running exchanges
     workers.shutdown();
     try {
       workers.awaitTermination(5, TimeUnit.SECONDS);

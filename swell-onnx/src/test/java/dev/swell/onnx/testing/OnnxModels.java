@@ -30,7 +30,7 @@ import java.util.Objects;
  * a model that loads but fails at run time for some inputs.
  *
  * <p>Every model has IR version {@value #IR_VERSION} and imports the default ONNX domain at opset
- * {@value #OPSET}, which ONNX Runtime 1.29 loads. The batch dimension is symbolic (dim_param
+ * {@value #OPSET}, which ONNX Runtime 1.28 loads. The batch dimension is symbolic (dim_param
  * {@code batch}), so ONNX Runtime reports it as {@code -1}; other variable dimensions are symbolic
  * too ({@code n}, {@code rows}).
  *
