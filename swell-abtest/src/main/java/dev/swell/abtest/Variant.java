@@ -4,19 +4,17 @@ import dev.swell.api.VersionSelector;
 import java.util.Objects;
 
 /**
- * One arm of an experiment: which version it serves and how much traffic it gets.
+ * One arm of an experiment: its name, which version it serves, and what it does with traffic.
  *
  * @param name the variant's name, such as {@code control} or {@code canary}
  * @param selector the version it serves (an alias is followed as it moves)
  * @param role control, challenger or shadow
- * @param share for a challenger, its fraction of units (0 to 1); for a shadow, the fraction of
- *     requests copied to it; for the control, what the challengers leave
  */
-public record Variant(String name, VersionSelector selector, Role role, double share) {
+public record Variant(String name, VersionSelector selector, Role role) {
 
   /** What a variant does with traffic. */
   public enum Role {
-    /** Serves every unit no challenger takes. */
+    /** Serves every unit no challenger takes (GrowthBook's variation 0). */
     CONTROL,
     /** Serves its share of units, and may be promoted or rolled back. */
     CHALLENGER,
@@ -27,20 +25,17 @@ public record Variant(String name, VersionSelector selector, Role role, double s
   /**
    * Validates.
    *
-   * @param name not blank
+   * @param name 1 to 64 letters, digits, {@code .}, {@code _} or {@code -}
    * @param selector not null
    * @param role not null
-   * @param share from 0 to 1
    */
   public Variant {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(selector, "selector");
     Objects.requireNonNull(role, "role");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("a variant needs a name");
-    }
-    if (!(share >= 0 && share <= 1)) {
-      throw new IllegalArgumentException("share of variant '" + name + "' must be from 0 to 1, was " + share);
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw new IllegalArgumentException("variant name '" + name + "' must be 1 to 64 letters, digits, "
+          + "'.', '_' or '-', starting with a letter or digit");
     }
   }
 }

@@ -20,12 +20,14 @@ public final class Prediction {
   private final String model;
   private final String version;
   private final String variant;
+  private final boolean cached;
 
-  private Prediction(NamedTensors outputs, String model, String version, String variant) {
+  private Prediction(NamedTensors outputs, String model, String version, String variant, boolean cached) {
     this.outputs = Objects.requireNonNull(outputs, "outputs");
     this.model = Objects.requireNonNull(model, "model");
     this.version = Objects.requireNonNull(version, "version");
     this.variant = variant;
+    this.cached = cached;
   }
 
   /**
@@ -37,7 +39,20 @@ public final class Prediction {
    * @return the prediction
    */
   public static Prediction of(NamedTensors outputs, String model, String version) {
-    return new Prediction(outputs, model, version, null);
+    return new Prediction(outputs, model, version, null, false);
+  }
+
+  /**
+   * Creates a prediction answered from a result cache: the version's outputs for an identical
+   * earlier request, without running the model.
+   *
+   * @param outputs the cached output tensors
+   * @param model the model's name
+   * @param version the version whose answer it is
+   * @return the prediction, {@link #cached()} true
+   */
+  public static Prediction fromCache(NamedTensors outputs, String model, String version) {
+    return new Prediction(outputs, model, version, null, true);
   }
 
   /**
@@ -47,7 +62,7 @@ public final class Prediction {
    * @return the copy
    */
   public Prediction withVariant(String variant) {
-    return new Prediction(outputs, model, version, Objects.requireNonNull(variant, "variant"));
+    return new Prediction(outputs, model, version, Objects.requireNonNull(variant, "variant"), cached);
   }
 
   /**
@@ -97,9 +112,19 @@ public final class Prediction {
     return Optional.ofNullable(variant);
   }
 
+  /**
+   * Returns whether the answer came from a result cache rather than a model call (so its latency
+   * says nothing of the model's).
+   *
+   * @return true for a cache hit
+   */
+  public boolean cached() {
+    return cached;
+  }
+
   @Override
   public String toString() {
     return "Prediction[" + model + " " + version + (variant == null ? "" : " variant " + variant)
-        + " " + outputs + "]";
+        + (cached ? " cached" : "") + " " + outputs + "]";
   }
 }

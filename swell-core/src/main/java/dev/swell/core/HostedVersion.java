@@ -149,20 +149,20 @@ final class HostedVersion {
    * Validates and runs one request, recording it in the metrics. A {@link Retired} version records
    * nothing (the caller retries elsewhere).
    */
-  NamedTensors predict(NamedTensors inputs) {
+  Prediction predict(NamedTensors inputs) {
     boolean timed = metrics.active();
     if (!timed && alerts == null && cache == null) {
       validator.validate(inputs);
       if (drift != null) {
         observeDrift(inputs);
       }
-      return run(inputs);
+      return Prediction.of(run(inputs), model, version);
     }
     return predictObserved(inputs, timed);
   }
 
   /** {@link #predict} with metrics, alerts or the cache: kept apart so the plain path stays small. */
-  private NamedTensors predictObserved(NamedTensors inputs, boolean timed) {
+  private Prediction predictObserved(NamedTensors inputs, boolean timed) {
     long start = timed ? metrics.now() : 0;
     long alertStart = alerts == null ? 0 : alerts.now();
     try {
@@ -174,7 +174,7 @@ final class HostedVersion {
           if (timed) {
             cacheHits.increment();
           }
-          return hit; // not a model call: neither timed nor in the alert window
+          return Prediction.fromCache(hit, model, version); // not a model call: neither timed nor in the alert window
         }
         if (timed) {
           cacheMisses.increment();
@@ -185,7 +185,7 @@ final class HostedVersion {
         cache.put(id, inputs, out);
       }
       record(1, timed, start, alertStart, null);
-      return out;
+      return Prediction.of(out, model, version);
     } catch (Retired retired) {
       throw retired;
     } catch (RuntimeException e) {

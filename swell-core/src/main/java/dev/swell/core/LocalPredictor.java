@@ -53,7 +53,7 @@ final class LocalPredictor implements Predictor {
       ensureOpen();
       HostedVersion h = hosted;
       try {
-        return Prediction.of(h.predict(inputs), h.model(), h.version());
+        return h.predict(inputs);
       } catch (HostedVersion.Retired retired) {
         reloadIfEvicted(h, inputs, retired);
       }

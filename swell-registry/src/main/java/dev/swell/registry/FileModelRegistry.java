@@ -94,12 +94,24 @@ public final class FileModelRegistry implements ModelRepository {
   private final Map<Path, CachedAliases> aliasCache = new ConcurrentHashMap<>();
   /** Parsed, digest-checked manifests by version folder, with their files' identity, time and size. */
   private final Map<Path, CachedManifest> manifestCache = new ConcurrentHashMap<>();
+  private final ExperimentStore experiments;
 
   private FileModelRegistry(Path root, Clock clock, String actor) {
     this.root = root;
     this.models = root.resolve("models");
     this.clock = clock;
     this.actor = actor;
+    this.experiments = new ExperimentStore(models, clock, actor);
+  }
+
+  /**
+   * Returns where the experiments on this registry's models are kept (read and written by
+   * {@code swell-abtest}; see {@link ExperimentStore}).
+   *
+   * @return the experiment store
+   */
+  public ExperimentStore experiments() {
+    return experiments;
   }
 
   /**
@@ -827,7 +839,7 @@ public final class FileModelRegistry implements ModelRepository {
   }
 
   /** Appends one line, first cutting off a line a crashed writer left incomplete. Call under the lock. */
-  private static void appendEvent(Path modelDir, RegistryEvent event) throws IOException {
+  static void appendEvent(Path modelDir, RegistryEvent event) throws IOException {
     Path file = modelDir.resolve("events.log");
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE)) {

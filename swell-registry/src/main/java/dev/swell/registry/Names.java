@@ -16,6 +16,11 @@ final class Names {
     return name;
   }
 
+  static String experiment(String name) {
+    check(name, "experiment key");
+    return name;
+  }
+
   static String alias(String name) {
     check(name, "alias");
     if (name.equals("latest") || name.equals("latest-stable") || Character.isDigit(name.charAt(0))) {

@@ -170,7 +170,9 @@ final class RegistryJson {
     ObjectNode o = COMPACT.createObjectNode();
     o.put("type", e.type().name());
     o.put("model", e.model());
-    o.put("version", e.version().toString());
+    if (e.version() != null) {
+      o.put("version", e.version().toString());
+    }
     if (e.alias() != null) {
       o.put("alias", e.alias());
     }
@@ -179,6 +181,12 @@ final class RegistryJson {
     }
     o.put("at", e.at().toString());
     o.put("actor", e.actor());
+    if (e.experiment() != null) {
+      o.put("experiment", e.experiment());
+    }
+    if (e.detail() != null) {
+      o.put("detail", e.detail());
+    }
     byte[] json = write(COMPACT, o);
     byte[] line = new byte[json.length + 1];
     System.arraycopy(json, 0, line, 0, json.length);
@@ -190,12 +198,91 @@ final class RegistryJson {
     JsonNode o = COMPACT.readTree(line);
     try {
       return new RegistryEvent(RegistryEvent.Type.valueOf(text(o, "type")), text(o, "model"),
-          SemVer.parse(text(o, "version")), o.path("alias").isTextual() ? o.path("alias").asText() : null,
+          o.path("version").isTextual() ? SemVer.parse(o.path("version").asText()) : null,
+          o.path("alias").isTextual() ? o.path("alias").asText() : null,
           o.path("previous").isTextual() ? SemVer.parse(o.path("previous").asText()) : null,
-          Instant.parse(text(o, "at")), text(o, "actor"));
+          Instant.parse(text(o, "at")), text(o, "actor"),
+          o.path("experiment").isTextual() ? o.path("experiment").asText() : null,
+          o.path("detail").isTextual() ? o.path("detail").asText() : null);
     } catch (RuntimeException e) {
       throw new IOException("invalid event: " + e.getMessage(), e);
     }
+  }
+
+  // ------------------------------------------------------------------ experiments
+
+  /** Parses text that must be one JSON object. */
+  static JsonNode object(String json, String what) {
+    try {
+      JsonNode n = COMPACT.readTree(json);
+      if (n == null || !n.isObject()) {
+        throw new IllegalArgumentException(what + " must be a JSON object, got: " + abbreviate(json));
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  static String compact(JsonNode node) {
+    return new String(write(COMPACT, node), StandardCharsets.UTF_8);
+  }
+
+  static byte[] experiment(ExperimentRecord r) {
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("formatVersion", FileModelRegistry.FORMAT_VERSION);
+    o.put("model", r.model());
+    o.put("key", r.key());
+    o.put("revision", r.revision());
+    o.put("updatedAt", r.updatedAt().toString());
+    o.set("definition", object(r.definition(), "definition"));
+    ArrayNode history = o.putArray("history");
+    for (ExperimentChange c : r.history()) {
+      ObjectNode h = history.addObject();
+      h.put("revision", c.revision());
+      h.put("at", c.at().toString());
+      h.put("actor", c.actor());
+      h.put("kind", c.kind());
+      h.put("summary", c.summary());
+      h.set("figures", object(c.figures(), "figures"));
+    }
+    return write(MAPPER, o);
+  }
+
+  static ExperimentRecord experiment(byte[] bytes, String model, String key) throws IOException {
+    JsonNode o = MAPPER.readTree(bytes);
+    try {
+      int format = required(o, "formatVersion").asInt(-1);
+      if (format < 1 || !required(o, "formatVersion").isInt()) {
+        throw new IOException("formatVersion is not a positive integer");
+      }
+      if (format > FileModelRegistry.FORMAT_VERSION) {
+        throw new IOException("layout " + format + " is newer than this Swell reads ("
+            + FileModelRegistry.FORMAT_VERSION + "); upgrade Swell");
+      }
+      if (!text(o, "model").equals(model) || !text(o, "key").equals(key)) {
+        throw new IOException("the file names experiment '" + text(o, "key") + "' of model '"
+            + text(o, "model") + "'");
+      }
+      JsonNode def = required(o, "definition");
+      if (!def.isObject()) {
+        throw new IOException("definition is not an object");
+      }
+      List<ExperimentChange> history = new ArrayList<>();
+      for (JsonNode h : required(o, "history")) {
+        history.add(new ExperimentChange(required(h, "revision").asLong(), Instant.parse(text(h, "at")),
+            text(h, "actor"), text(h, "kind"), text(h, "summary"), compact(required(h, "figures"))));
+      }
+      long revision = required(o, "revision").asLong();
+      return new ExperimentRecord(model, key, revision, compact(def), Instant.parse(text(o, "updatedAt")),
+          history);
+    } catch (RuntimeException e) {
+      throw new IOException("invalid experiment file: " + e.getMessage(), e);
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
   }
 
   // ------------------------------------------------------------------ helpers

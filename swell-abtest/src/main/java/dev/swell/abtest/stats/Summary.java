@@ -23,6 +23,41 @@ public final class Summary {
     public double standardError() {
       return count == 0 ? Double.NaN : Math.sqrt(variance / count);
     }
+
+    /**
+     * Summarizes a rate as gbstats does ({@code ProportionStatistic}): mean {@code p}, variance
+     * {@code p (1 - p)}.
+     *
+     * @param successes events, from 0 to trials
+     * @param trials at least 0
+     * @return the summary
+     * @throws IllegalArgumentException if the counts are inconsistent
+     */
+    public static Snapshot ofRate(long successes, long trials) {
+      if (trials < 0 || successes < 0 || successes > trials) {
+        throw new IllegalArgumentException("expected 0 <= successes <= trials, got " + successes + "/" + trials);
+      }
+      double p = trials == 0 ? 0 : (double) successes / trials;
+      return new Snapshot(trials, p, p * (1 - p));
+    }
+
+    /**
+     * Summarizes values given as their count, sum and sum of squares (gbstats'
+     * {@code SampleMeanStatistic}): the n - 1 variance.
+     *
+     * @param count n
+     * @param sum the sum
+     * @param sumOfSquares the sum of squares
+     * @return the summary
+     */
+    public static Snapshot ofSums(long count, double sum, double sumOfSquares) {
+      if (count < 1) {
+        return new Snapshot(0, 0, 0);
+      }
+      double mean = sum / count;
+      double variance = count > 1 ? (sumOfSquares - sum * sum / count) / (count - 1) : 0;
+      return new Snapshot(count, mean, variance);
+    }
   }
 
   private long count;

@@ -346,16 +346,24 @@ public final class RegistryCli {
       for (RegistryEvent e : events) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("type", e.type().name());
-        o.put("version", e.version().toString());
+        o.put("version", e.version() == null ? null : e.version().toString());
         o.put("alias", e.alias());
         o.put("previous", e.previous() == null ? null : e.previous().toString());
         o.put("at", e.at().toString());
         o.put("actor", e.actor());
+        if (e.experiment() != null) {
+          o.put("experiment", e.experiment());
+          o.put("detail", e.detail());
+        }
         list.add(o);
       }
       print(list);
     } else {
       for (RegistryEvent e : events) {
+        if (e.type() == RegistryEvent.Type.EXPERIMENT) {
+          out.println(e.at() + "  " + e.actor() + "  experiment " + e.experiment() + "  " + e.detail());
+          continue;
+        }
         out.println(e.at() + "  " + e.actor() + "  " + e.type().name().toLowerCase(Locale.ROOT) + "  "
             + (e.alias() == null ? "" : e.alias() + " " + (e.previous() == null ? "(new)" : e.previous()) + " -> ")
             + e.version());
