@@ -205,7 +205,7 @@ public final class Experiment implements AutoCloseable, MeterBinder {
     scheduler.scheduleWithFixedDelay(() -> {
       try {
         save();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         log.warn("experiment '{}': saving replica '{}' failed; will try again", key, replica, e);
       }
     }, save, save, TimeUnit.MILLISECONDS);
@@ -214,8 +214,9 @@ public final class Experiment implements AutoCloseable, MeterBinder {
       scheduler.scheduleWithFixedDelay(() -> {
         try {
           decideAndApply();
-        } catch (RuntimeException e) {
-          log.warn("experiment '{}': deciding failed; will try again", key, e);
+        } catch (RuntimeException | LinkageError e) {
+          // a scheduled task that throws is never run again: log and keep deciding
+          log.error("experiment '{}': deciding failed; will try again in {}", key, def.decideEvery(), e);
         }
       }, every, every, TimeUnit.MILLISECONDS);
     }
@@ -230,7 +231,7 @@ public final class Experiment implements AutoCloseable, MeterBinder {
             + "; describe it (control, challengers) to create it");
       }
       try {
-        ExperimentRecord r = store.create(model, key, DefinitionCodec.write(wanted), "created", wanted.toString());
+        ExperimentRecord r = store.create(model, key, DefinitionCodec.write(wanted), "created", wanted.shares());
         log.info("experiment '{}' created: {}", key, wanted);
         return DefinitionCodec.read(r.definition(), r.revision());
       } catch (IllegalStateException raced) {
@@ -509,7 +510,7 @@ public final class Experiment implements AutoCloseable, MeterBinder {
   private void refreshQuietly() {
     try {
       refresh();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       log.warn("experiment '{}': reading its definition failed; keeping revision {}", key, view.def.revision(), e);
     }
   }
@@ -644,12 +645,21 @@ public final class Experiment implements AutoCloseable, MeterBinder {
       case REWEIGHT -> change("reweight", def -> {
         double[] w = d.weights();
         Allocation a = def.allocation();
-        for (int pass = 0; pass < 2; pass++) { // shrink first, so the control has room to give
-          for (int i = 1; i < w.length; i++) {
-            boolean shrink = w[i] < a.share(i);
-            if (shrink == (pass == 0)) {
-              a = a.ramp(i, Math.min(w[i], a.share(i) + a.share(0)));
-            }
+        // growing arms first take what the control has now, then shrinking arms give back, then the
+        // rest of the growth: a unit only moves from an arm that shrinks to one that grows
+        for (int i = 1; i < w.length; i++) {
+          if (w[i] > a.share(i)) {
+            a = a.ramp(i, Math.min(w[i], a.share(i) + a.share(0)));
+          }
+        }
+        for (int i = 1; i < w.length; i++) {
+          if (w[i] < a.share(i)) {
+            a = a.ramp(i, w[i]);
+          }
+        }
+        for (int i = 1; i < w.length; i++) {
+          if (w[i] > a.share(i)) {
+            a = a.ramp(i, Math.min(w[i], a.share(i) + a.share(0)));
           }
         }
         return new Change(def.withAllocation(a), d.reason(), figures);

@@ -406,8 +406,13 @@ public final class ExperimentDefinition {
 
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder("experiment '").append(key).append("' on ").append(model).append(" (rev ")
-        .append(revision).append(", ").append(status.name().toLowerCase(java.util.Locale.ROOT)).append("): ");
+    return "experiment '" + key + "' on " + model + " (rev " + revision + ", "
+        + status.name().toLowerCase(java.util.Locale.ROOT) + "): " + shares();
+  }
+
+  /** The variants and their shares, for people. */
+  String shares() {
+    StringBuilder sb = new StringBuilder();
     for (int i = 0; i < variations.size(); i++) {
       sb.append(i == 0 ? "" : ", ").append(variations.get(i).name()).append(' ')
           .append(String.format(java.util.Locale.ROOT, "%.2f%%", allocation.share(i) * 100));

@@ -1,7 +1,8 @@
 /**
- * Experiments over model versions: an {@link dev.swell.abtest.Experiment} splits one model's
- * traffic between a control and challengers by a deterministic, sticky hash of a unit key, copies
- * traffic to shadow variants, records per-variant outcomes, tests whether a challenger is better,
- * and promotes it through the registry or rolls it back.
+ * Experiments over model versions: an {@link dev.swell.abtest.Experiment} is stored in the
+ * registry and served alike by every replica; it assigns units as GrowthBook does, serves each
+ * with its variant, copies traffic to shadows, credits outcomes to the variant that served, and a
+ * decision loop in one replica at a time promotes the winner through the registry's alias or rolls
+ * a challenger back.
  */
 package dev.swell.abtest;

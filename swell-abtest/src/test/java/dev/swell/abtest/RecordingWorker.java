@@ -24,6 +24,7 @@ public final class RecordingWorker {
    * @param args the registry root
    */
   public static void main(String[] args) {
+    dev.swell.core.testkit.ChildJvm.exitWithParent();
     FileModelRegistry registry = FileModelRegistry.open(Path.of(args[0]));
     Swell swell = Swell.builder().discoverBackends(false).backend(new ReferenceBackendProvider()).repository(registry)
         .warmupRuns(0).build();

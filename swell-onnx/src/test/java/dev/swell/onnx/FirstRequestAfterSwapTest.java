@@ -124,9 +124,11 @@ class FirstRequestAfterSwapTest {
     Figures cold = measure("MLP 64-256-16 batch 8, no warm-up", a, b, c, in, 0, 150, 2_000_000);
     System.out.println(warm);
     System.out.println(cold);
-    // measured here: ratio 1.11 and 1.17 with warm-up, 9.1 and 7.8 without
+    // Measured with ONNX Runtime 1.28.0: ratio 0.95-1.10 with warm-up (control groups 0.93-1.08),
+    // 1.62-1.81 without (1.29.0 gave 7.8-9.1 without: its first run cost more). The positive control
+    // uses the claim's own bound: at the threshold the warm case must stay under, a cold start shows.
     assertThat(warm.ratio()).as("first request on a warmed, swapped-in version / control").isLessThan(1.5);
-    assertThat(cold.ratio()).as("first request on a cold, swapped-in version / control").isGreaterThan(2.0);
+    assertThat(cold.ratio()).as("first request on a cold, swapped-in version / control").isGreaterThan(1.5);
   }
 
   @Test

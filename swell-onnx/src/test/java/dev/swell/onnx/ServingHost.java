@@ -35,6 +35,7 @@ public final class ServingHost {
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
+    dev.swell.core.testkit.ChildJvm.exitWithParent();
     Path model = Path.of(args[0]);
     boolean drain = args[1].equals("drain");
     boolean exit = args[2].equals("exit");

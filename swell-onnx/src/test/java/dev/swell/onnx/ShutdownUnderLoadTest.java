@@ -44,6 +44,7 @@ class ShutdownUnderLoadTest {
           .jvmArg("-XX:ErrorFile=" + dir.resolve("hs_err_" + run + "_%p.log"), "-Xshare:auto")
           .args(model.toString(), host, trigger).start(out);
       Process p = child.process();
+      try (child) {
       if (trigger.equals("signal")) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
             .until(() -> !p.isAlive() || child.lines().stream().filter(l -> l.startsWith("ok ")).count() >= 4);
@@ -75,6 +76,7 @@ class ShutdownUnderLoadTest {
         assertThat(answered).as("every started request answered in run %d", run).isEqualTo(started);
         assertThat(lines).as("the host drained").anyMatch(l -> l.startsWith("drained "));
         requests += started.size();
+      }
       }
     }
     System.out.printf("%s host, %s x%d: no crash; %d requests, %d completed after shutdown began%n",

@@ -57,6 +57,27 @@ public final class Embedder {
    * @throws IllegalArgumentException if there are no sentences
    */
   public Embeddings embedAll(List<String> sentences) {
+    Batch batch = batch(sentences);
+    dev.swell.api.Prediction prediction = predictor.predict(batch.inputs());
+    return new Embeddings(prediction.model(), prediction.version(), pool(prediction, batch.lengths()));
+  }
+
+  /**
+   * Tokenized sentences ready for the model, with each one's token count (for pooling).
+   *
+   * @param inputs input_ids, attention_mask and token_type_ids, [sentences, longest]
+   * @param lengths tokens per sentence, [CLS] and [SEP] included
+   */
+  public record Batch(NamedTensors inputs, int[] lengths) {}
+
+  /**
+   * Tokenizes sentences and pads them to the longest.
+   *
+   * @param sentences the sentences, at least one
+   * @return the model inputs and lengths
+   * @throws IllegalArgumentException if there are no sentences
+   */
+  public Batch batch(List<String> sentences) {
     if (sentences.isEmpty()) {
       throw new IllegalArgumentException("no sentences to embed");
     }
@@ -69,7 +90,9 @@ public final class Embedder {
     }
     long[] flatIds = new long[n * seq];
     long[] mask = new long[n * seq];
+    int[] lengths = new int[n];
     for (int i = 0; i < n; i++) {
+      lengths[i] = ids[i].length;
       for (int j = 0; j < ids[i].length; j++) {
         flatIds[i * seq + j] = ids[i][j];
         mask[i * seq + j] = 1;
@@ -80,20 +103,32 @@ public final class Embedder {
         .put("attention_mask", Tensor.of(mask, n, seq))
         .put("token_type_ids", Tensor.of(new long[n * seq], n, seq))
         .build();
-    dev.swell.api.Prediction prediction = predictor.predict(inputs);
+    return new Batch(inputs, lengths);
+  }
+
+  /**
+   * Mean-pools a prediction's token vectors under each sentence's length and L2-normalizes them.
+   *
+   * @param prediction the model's answer for a {@link Batch}
+   * @param lengths the batch's lengths
+   * @return one unit vector per sentence
+   */
+  public static float[][] pool(dev.swell.api.Prediction prediction, int[] lengths) {
     Tensor hidden = prediction.output("last_hidden_state");
+    int seq = (int) hidden.dim(1);
     int dim = (int) hidden.dim(2);
     float[] h = hidden.toFloatArray();
+    int n = lengths.length;
     float[][] out = new float[n][dim];
     for (int i = 0; i < n; i++) {
-      for (int j = 0; j < ids[i].length; j++) {
+      for (int j = 0; j < lengths[i]; j++) {
         for (int k = 0; k < dim; k++) {
           out[i][k] += h[(i * seq + j) * dim + k];
         }
       }
       double norm = 0;
       for (int k = 0; k < dim; k++) {
-        out[i][k] /= ids[i].length;
+        out[i][k] /= lengths[i];
         norm += out[i][k] * out[i][k];
       }
       float inv = (float) (1 / Math.sqrt(norm));
@@ -101,7 +136,7 @@ public final class Embedder {
         out[i][k] *= inv;
       }
     }
-    return new Embeddings(prediction.model(), prediction.version(), out);
+    return out;
   }
 
   /**

@@ -58,6 +58,8 @@ public final class Allocation {
   private final double[] starts;
   private final double[] ends;
   private final int[] owners;
+  /** FNV state after the seed, so version 2 hashes only the unit. */
+  private final int seedState;
 
   private Allocation(String seed, int hashVersion, Namespace namespace, int variations,
       double[] starts, double[] ends, int[] owners) {
@@ -68,6 +70,7 @@ public final class Allocation {
     this.starts = starts;
     this.ends = ends;
     this.owners = owners;
+    this.seedState = GrowthBook.seedState(seed);
   }
 
   /**
@@ -204,7 +207,8 @@ public final class Allocation {
         return -1;
       }
     }
-    return variationOf(GrowthBook.hash(seed, hashValue, hashVersion));
+    return variationOf(hashVersion == 2 ? GrowthBook.hashV2(seedState, hashValue)
+        : GrowthBook.hash(seed, hashValue, hashVersion));
   }
 
   /**

@@ -62,17 +62,38 @@ public final class GrowthBook {
     return h;
   }
 
-  /** Continues an FNV-1a hash over the decimal digits of an unsigned 32-bit value. */
+  /**
+   * Continues an FNV-1a hash over the decimal digits of an unsigned 32-bit value, without building
+   * the string: the digits are taken least significant first (divisions by the constant 10, which
+   * the JIT turns into multiplications), packed four bits each into a long, then hashed most
+   * significant first.
+   */
   private static int fnvDecimal(int h, long value) {
-    long div = 1;
-    while (div * 10 <= value) {
-      div *= 10;
-    }
-    for (; div > 0; div /= 10) {
-      h ^= (char) ('0' + (value / div) % 10);
+    long packed = 0;
+    int digits = 0;
+    do {
+      packed = (packed << 4) | (value % 10);
+      value /= 10;
+      digits++;
+    } while (value != 0);
+    for (int i = 0; i < digits; i++) {
+      h ^= (char) ('0' + (packed & 0xf));
       h *= FNV_PRIME;
+      packed >>>= 4;
     }
     return h;
+  }
+
+  /** Version 2's bucket of a value, continuing from the FNV state after the seed. */
+  static double hashV2(int seedState, String value) {
+    long first = fnv(seedState, value) & 0xffffffffL;
+    long second = fnvDecimal(FNV_OFFSET, first) & 0xffffffffL;
+    return (second % 10_000) / 10_000.0;
+  }
+
+  /** The FNV state after hashing a seed, for {@link #hashV2(int, String)}. */
+  static int seedState(String seed) {
+    return fnv(FNV_OFFSET, seed);
   }
 
   /**
@@ -89,9 +110,7 @@ public final class GrowthBook {
     Objects.requireNonNull(seed, "seed");
     Objects.requireNonNull(value, "value");
     if (version == 2) {
-      long first = fnv(fnv(FNV_OFFSET, seed), value) & 0xffffffffL;
-      long second = fnvDecimal(FNV_OFFSET, first) & 0xffffffffL;
-      return (second % 10_000) / 10_000.0;
+      return hashV2(seedState(seed), value);
     }
     if (version == 1) {
       long h = fnv(fnv(FNV_OFFSET, value), seed) & 0xffffffffL;

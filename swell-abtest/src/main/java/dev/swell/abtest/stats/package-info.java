@@ -1,6 +1,7 @@
 /**
- * The statistics an experiment decides with: running summaries of samples, Welch's two-sample t
- * test for means and the two-proportion z test for rates, with the distribution functions they
- * need. Plain Java, no dependency.
+ * The statistics an experiment decides with, as GrowthBook's gbstats computes them, on Apache
+ * Commons Statistics' distributions: running summaries ({@link dev.swell.abtest.stats.Summary}),
+ * fixed-horizon tests (Welch, two proportions, chi-square goodness of fit), always-valid sequential
+ * intervals, Thompson sampling and a mergeable latency histogram.
  */
 package dev.swell.abtest.stats;

@@ -109,8 +109,16 @@ public final class ChildJvm {
     return new Running(p, output);
   }
 
-  /** A started child JVM and the file its output goes to. */
-  public static final class Running {
+  /**
+   * Makes the calling JVM (a child's main) halt when its parent process exits, so that a test
+   * that fails or is killed never leaves a child running.
+   */
+  public static void exitWithParent() {
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+  }
+
+  /** A started child JVM and the file its output goes to; closing it kills the child if it still runs. */
+  public static final class Running implements AutoCloseable {
     private final Process process;
     private final Path output;
 
@@ -149,6 +157,14 @@ public final class ChildJvm {
      */
     public List<String> lines() {
       return output().lines().toList();
+    }
+
+    /** Kills the child (SIGKILL) if it is still running. */
+    @Override
+    public void close() {
+      if (process.isAlive()) {
+        process.destroyForcibly();
+      }
     }
   }
 }

@@ -90,6 +90,55 @@ public final class OnnxModels {
   }
 
   /**
+   * Writes the MLP of {@link #mlp} with a flaw that fails some requests at run time: the first
+   * feature of each row is used, truncated to an integer, as an index into a table of
+   * {@code limit} zeros that is added to the output. A row whose first feature is in
+   * {@code [-limit, limit)} gets exactly the MLP's answer (plus 0); any other makes ONNX Runtime
+   * fail the call ("indices element out of data bounds"), the way a version with a bug fails on
+   * some inputs only.
+   *
+   * @param dir the folder to write into (created if missing)
+   * @param in input width, at least 1
+   * @param hidden hidden width, at least 1
+   * @param out output width, at least 1
+   * @param seed the weights' seed
+   * @param limit how many indices are valid, at least 1
+   * @return the model file, {@code mlp-flawed-<in>-<hidden>-<out>-<seed>-<limit>.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path mlpFailingOn(Path dir, int in, int hidden, int out, long seed, int limit) {
+    if (in < 1 || hidden < 1 || out < 1 || limit < 1) {
+      throw new IllegalArgumentException("widths and limit must be positive");
+    }
+    String fileName = "mlp-flawed-" + in + "-" + hidden + "-" + out + "-" + seed + "-" + limit + ".onnx";
+    return writeIfAbsent(dir, fileName, () -> {
+      MlpWeights w = MlpWeights.generate(in, hidden, out, seed);
+      NodeProto first = node("Gather", "first_feature", List.of("x", "zero_index"), "x0").toBuilder()
+          .addAttribute(intAttribute("axis", 1)).build();
+      NodeProto cast = node("Cast", "to_index", List.of("x0"), "index").toBuilder()
+          .addAttribute(intAttribute("to", elemType(DType.INT64))).build();
+      return GraphProto.newBuilder()
+          .setName("mlp_flawed")
+          .addInput(value("x", DType.FLOAT32, BATCH, in))
+          .addOutput(value("y", DType.FLOAT32, BATCH, out))
+          .addInitializer(floats("W1", w.w1(), in, hidden))
+          .addInitializer(floats("b1", w.b1(), hidden))
+          .addInitializer(floats("W2", w.w2(), hidden, out))
+          .addInitializer(floats("b2", w.b2(), out))
+          .addInitializer(longs("zero_index", new long[] {0}, 1))
+          .addInitializer(floats("table", new float[limit], limit))
+          .addNode(gemm("gemm1", "x", "W1", "b1", "h"))
+          .addNode(node("Relu", "relu", List.of("h"), "r"))
+          .addNode(gemm("gemm2", "r", "W2", "b2", "mlp"))
+          .addNode(first)
+          .addNode(cast)
+          .addNode(node("Gather", "lookup", List.of("table", "index"), "zeros"))
+          .addNode(node("Add", "add", List.of("mlp", "zeros"), "y"))
+          .build();
+    });
+  }
+
+  /**
    * Writes a single Identity node: input {@code x} and output {@code y}, both of {@code dtype} with
    * shape [batch, n] (both dimensions symbolic). Works for every dtype, including float16, bfloat16,
    * bool and string.
