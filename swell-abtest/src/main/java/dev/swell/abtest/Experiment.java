@@ -335,6 +335,30 @@ public final class Experiment implements AutoCloseable, MeterBinder {
    * @throws IllegalStateException if the experiment is closed
    */
   public Prediction predict(String unit, NamedTensors inputs) {
+    return serve(unit, inputs, dev.swell.api.RequestOptions.DEFAULT);
+  }
+
+  /**
+   * Serves a request with the variant of the unit its options name ({@code unitKey}), with their
+   * deadline, priority and request id, as {@link #predict(String, NamedTensors)} does.
+   *
+   * @param inputs the request
+   * @param options the options; their unit key is the unit
+   * @return the prediction, with the options' request id
+   * @throws IllegalArgumentException if the options name no unit
+   * @throws InvalidInputException if the inputs do not fit the model (not counted as an error)
+   * @throws dev.swell.api.SwellException if the variant's model fails or its deadline passes
+   *     (counted as an error)
+   * @throws IllegalStateException if the experiment is closed
+   */
+  public Prediction predict(NamedTensors inputs, dev.swell.api.RequestOptions options) {
+    Objects.requireNonNull(options, "options");
+    String unit = options.unitKey().orElseThrow(() -> new IllegalArgumentException(
+        "experiment '" + key + "' assigns variants by unit: set RequestOptions.builder().unitKey(...)"));
+    return serve(unit, inputs, options);
+  }
+
+  private Prediction serve(String unit, NamedTensors inputs, dev.swell.api.RequestOptions options) {
     Objects.requireNonNull(unit, "unit");
     if (closed) {
       throw new IllegalStateException("experiment '" + key + "' is closed");
@@ -342,7 +366,7 @@ public final class Experiment implements AutoCloseable, MeterBinder {
     View v = view;
     int i = v.running ? v.allocation.assign(unit) : -1;
     if (i < 0) {
-      Prediction p = v.predictors[0].predict(inputs);
+      Prediction p = v.predictors[0].predict(inputs, options);
       if (!v.lanes.isEmpty()) {
         shadows.copy(v.lanes, unit, inputs, p);
       }
@@ -353,7 +377,7 @@ public final class Experiment implements AutoCloseable, MeterBinder {
     long t0 = ticker.getAsLong();
     Prediction p;
     try {
-      p = v.predictors[i].predict(inputs);
+      p = v.predictors[i].predict(inputs, options);
     } catch (InvalidInputException e) {
       throw e;
     } catch (RuntimeException e) {

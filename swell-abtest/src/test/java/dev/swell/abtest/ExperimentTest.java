@@ -107,6 +107,31 @@ class ExperimentTest {
   }
 
   @Test
+  @DisplayName("per-request options reach the variant: the unit key assigns, the request id comes back, a passed deadline fails")
+  void requestOptionsReachTheVariant() {
+    try (Experiment e = canary("options", 0.5).build(swell, registry)) {
+      for (int u = 0; u < 50; u++) {
+        String unit = "user-" + u;
+        Prediction p = e.predict(in(u), dev.swell.api.RequestOptions.builder().unitKey(unit).requestId("r" + u).build());
+        assertThat(p.variant()).isEqualTo(e.assign(unit));
+        assertThat(p.requestId()).contains("r" + u);
+      }
+      assertThatThrownBy(() -> e.predict(in(1), dev.swell.api.RequestOptions.DEFAULT))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unitKey");
+      // the reference backend sleeps delay_ms when asked: a 1 ms deadline passes during the run
+      publish("1.4.0", 5, "delay_ms", "200");
+      try (Experiment slow = Experiment.builder("slow").model("fraud").control(VersionSelector.alias("production"))
+          .challenger("slow", VersionSelector.exact("1.4.0"), 1.0).autoDecide(false).replica("here")
+          .build(swell, registry)) {
+        String unit = "user-1";
+        assertThatThrownBy(() -> slow.predict(in(1), dev.swell.api.RequestOptions.builder().unitKey(unit)
+            .timeout(Duration.ofMillis(20)).build())).isInstanceOf(dev.swell.api.DeadlineExceededException.class);
+        assertThat(slow.localTotals().get("slow").errors()).as("counted as the variant's error").isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
   @DisplayName("bug: a late outcome went to the unit's variant of now; it goes to the variant that served it")
   void outcomesGoToTheVariantThatServed() {
     try (Experiment e = canary("late", 0.05).build(swell, registry)) {

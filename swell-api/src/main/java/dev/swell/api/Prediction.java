@@ -21,13 +21,16 @@ public final class Prediction {
   private final String version;
   private final String variant;
   private final boolean cached;
+  private final String requestId;
 
-  private Prediction(NamedTensors outputs, String model, String version, String variant, boolean cached) {
+  private Prediction(NamedTensors outputs, String model, String version, String variant, boolean cached,
+      String requestId) {
     this.outputs = Objects.requireNonNull(outputs, "outputs");
     this.model = Objects.requireNonNull(model, "model");
     this.version = Objects.requireNonNull(version, "version");
     this.variant = variant;
     this.cached = cached;
+    this.requestId = requestId;
   }
 
   /**
@@ -39,7 +42,7 @@ public final class Prediction {
    * @return the prediction
    */
   public static Prediction of(NamedTensors outputs, String model, String version) {
-    return new Prediction(outputs, model, version, null, false);
+    return new Prediction(outputs, model, version, null, false, null);
   }
 
   /**
@@ -52,7 +55,7 @@ public final class Prediction {
    * @return the prediction, {@link #cached()} true
    */
   public static Prediction fromCache(NamedTensors outputs, String model, String version) {
-    return new Prediction(outputs, model, version, null, true);
+    return new Prediction(outputs, model, version, null, true, null);
   }
 
   /**
@@ -62,7 +65,26 @@ public final class Prediction {
    * @return the copy
    */
   public Prediction withVariant(String variant) {
-    return new Prediction(outputs, model, version, Objects.requireNonNull(variant, "variant"), cached);
+    return new Prediction(outputs, model, version, Objects.requireNonNull(variant, "variant"), cached, requestId);
+  }
+
+  /**
+   * Returns a copy that carries the id of the request it answers.
+   *
+   * @param id the request's id
+   * @return the copy
+   */
+  public Prediction withRequestId(String id) {
+    return new Prediction(outputs, model, version, variant, cached, Objects.requireNonNull(id, "id"));
+  }
+
+  /**
+   * Returns the id of the request it answers ({@link RequestOptions#requestId()}).
+   *
+   * @return the id, or empty
+   */
+  public Optional<String> requestId() {
+    return Optional.ofNullable(requestId);
   }
 
   /**

@@ -55,6 +55,23 @@ public interface Predictor extends AutoCloseable {
   Prediction predict(NamedTensors inputs);
 
   /**
+   * Runs the model once with per-request options: a deadline (the request fails with
+   * {@link DeadlineExceededException} rather than run late, and is cancelled in the backend if
+   * it is running), a priority (low requests are shed first under overload), a unit key and a
+   * request id (handed back in the prediction).
+   *
+   * @param inputs one tensor per model input, by name
+   * @param options the options
+   * @return the outputs and who served them
+   * @throws InvalidInputException if the inputs do not match the signature
+   * @throws DeadlineExceededException if the deadline passed first
+   * @throws OverloadException if the model is overloaded for the request's priority
+   * @throws BackendException if the backend fails
+   * @throws IllegalStateException if the predictor is closed
+   */
+  Prediction predict(NamedTensors inputs, RequestOptions options);
+
+  /**
    * Runs the model once with a single input.
    *
    * @param input the input's name

@@ -11,7 +11,8 @@ package dev.swell.core;
  * @param firing true when it crossed the threshold, false when it recovered
  * @param samples calls in the window
  */
-public record AlertEvent(String model, Kind kind, double value, double threshold, boolean firing, int samples) {
+public record AlertEvent(String model, Kind kind, double value, double threshold, boolean firing, int samples)
+    implements dev.swell.core.event.SwellEvent {
 
   /** What is measured. */
   public enum Kind {

@@ -6,6 +6,10 @@ import dev.swell.api.InvalidInputException;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Prediction;
 import dev.swell.api.Predictor;
+import dev.swell.api.RequestOptions;
+import dev.swell.core.event.LoadFailed;
+import dev.swell.core.event.SwapRefused;
+import dev.swell.core.event.VersionSwapped;
 import dev.swell.api.Signature;
 import dev.swell.api.Tensor;
 import dev.swell.api.TensorSpec;
@@ -34,53 +38,43 @@ import org.slf4j.LoggerFactory;
 final class FollowingPredictor implements Predictor {
 
   private static final Logger log = LoggerFactory.getLogger(FollowingPredictor.class);
-  private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(60);
-
-  /** Loads and hosts an artifact (the runtime's backends and limits). */
-  interface Loader {
-    HostedVersion load(ModelArtifact artifact);
-  }
 
   private final String model;
   private final VersionSelector selector;
   private final Swell.Resolver resolver;
-  private final Loader loader;
-  private final HostedVersion.WarmLoader warmLoader;
+  private final Leases leases;
   private final Executor asyncExecutor;
-  private final Executor retireExecutor;
-  private final long drainTimeoutNanos;
-  private final int warmupRuns;
   private final boolean allowIncompatible;
   private final Consumer<FollowingPredictor> onClose;
   private final ModelMetrics metrics;
+  private final Events events;
   private final AtomicReference<HostedVersion> current = new AtomicReference<>();
   private final Object control = new Object(); // serializes refresh and close
   private volatile boolean closed;
   private volatile long swaps;
   private volatile String lastError;
+  /** The version the selector named at the last refresh, when it is not the one serving. */
+  private volatile String wanted;
   /** A recent real request, replayed to warm up a new version at the shapes callers use. */
   private volatile NamedTensors recentInputs;
   private int sampleCounter; // racy on purpose: only spreads the samples
-  private String failedVersion; // guarded by control
-  private long retryAtNanos; // guarded by control
-  private long backoffNanos = TimeUnit.SECONDS.toNanos(1); // guarded by control
+  private final Backoff backoff; // guarded by control
 
-  FollowingPredictor(String model, VersionSelector selector, Swell.Resolver resolver, Loader loader,
-      HostedVersion.WarmLoader warmLoader, Executor asyncExecutor, Executor retireExecutor, long drainTimeoutNanos, int warmupRuns,
-      boolean allowIncompatible, Consumer<FollowingPredictor> onClose, ModelMetrics metrics) {
+  FollowingPredictor(String model, VersionSelector selector, Swell.Resolver resolver, Leases leases,
+      Executor asyncExecutor, boolean allowIncompatible, Consumer<FollowingPredictor> onClose, ModelMetrics metrics,
+      Events events, Ticker ticker) {
     this.metrics = metrics;
     this.model = model;
     this.selector = selector;
     this.resolver = resolver;
-    this.loader = loader;
-    this.warmLoader = warmLoader;
+    this.leases = leases;
     this.asyncExecutor = asyncExecutor;
-    this.retireExecutor = retireExecutor;
-    this.drainTimeoutNanos = drainTimeoutNanos;
-    this.warmupRuns = warmupRuns;
     this.allowIncompatible = allowIncompatible;
     this.onClose = onClose;
-    current.set(warmLoader.load(resolver.resolve(model, selector), null));
+    this.events = events;
+    this.backoff = new Backoff(ticker);
+    current.set(leases.acquire(resolver.resolve(model, selector), null).host());
+    metrics.serving(model, current.get().version(), true);
   }
 
   String modelName() {
@@ -104,13 +98,26 @@ final class FollowingPredictor implements Predictor {
     return swaps;
   }
 
-  /** The last load, warm-up or compatibility failure, or null. */
+  /** The last resolve, load, warm-up or compatibility failure, or null. */
   String lastError() {
     return lastError;
   }
 
+  /** The version the selector names but that does not serve (it failed), or null. */
+  String wantedVersion() {
+    return wanted;
+  }
+
+  /** The backoff before the failing version is tried again, in nanoseconds (for tests). */
+  long backoffNanos() {
+    synchronized (control) {
+      return backoff.delayNanos();
+    }
+  }
+
   /**
-   * Resolves the selector again and swaps in the version it names, if that is another one.
+   * Resolves the selector again and swaps in the version it names, if that is another one and it
+   * is not backing off after a failure.
    *
    * @return whether a new version now serves
    */
@@ -125,67 +132,73 @@ final class FollowingPredictor implements Predictor {
         next = resolver.resolve(model, selector);
       } catch (RuntimeException e) {
         // a damaged version (IntegrityException) fails here: it never reaches a backend
+        String failing = "(unresolved)";
+        if (!backoff.mayTry(failing)) {
+          return false;
+        }
         metrics.recordLoad(model, false, 0);
-        fail(null, "resolving " + selector + " failed: " + e.getMessage(), e);
+        fail(failing, null, "resolving " + selector + " failed: " + e.getMessage(), e);
         return false;
       }
       if (next.version().equals(old.version())) {
+        if (backoff.failing() != null) {
+          backoff.succeeded(); // the selector came back: nothing to retry
+          wanted = null;
+          lastError = null;
+        }
         return false;
       }
-      if (next.version().equals(failedVersion) && System.nanoTime() < retryAtNanos) {
+      if (!backoff.mayTry(next.version())) {
         return false; // backing off a version that failed
       }
       long start = System.nanoTime();
-      HostedVersion fresh;
+      Hosts.Lease lease;
       try {
-        fresh = loader.load(next);
+        lease = leases.acquire(next, recentInputs);
       } catch (RuntimeException e) {
-        metrics.recordLoad(model, false, System.nanoTime() - start);
-        fail(next.version(), "loading " + next.version() + " failed: " + e.getMessage(), e);
+        fail(next.version(), next.version(), "loading " + next.version() + " failed: " + e.getMessage(), e);
         return false;
       }
-      try {
-        String incompatibility = incompatibility(old.signature(), fresh.signature());
-        if (incompatibility != null && !allowIncompatible) {
-          throw new BackendException("version " + next.version() + " is not compatible with "
-              + old.version() + ": " + incompatibility + "; not swapped (allow it with "
-              + "Swell.builder().allowIncompatibleSwaps(true))", model, next.version(), null);
-        }
-        fresh.warmUp(warmupRuns, recentInputs);
-      } catch (RuntimeException e) {
-        fresh.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
-        metrics.recordLoad(model, false, System.nanoTime() - start);
-        fail(next.version(), e.getMessage(), e);
+      HostedVersion fresh = lease.host();
+      String incompatibility = incompatibility(old.signature(), fresh.signature());
+      if (incompatibility != null && !allowIncompatible) {
+        leases.releaseLater(fresh);
+        String why = "version " + next.version() + " is not compatible with " + old.version() + ": " + incompatibility
+            + "; not swapped (allow it with Swell.builder().allowIncompatibleSwaps(true))";
+        events.publish(new SwapRefused(model, selector.toString(), old.version(), next.version(), why));
+        fail(next.version(), next.version(), why, null);
         return false;
       }
-      metrics.recordLoad(model, true, System.nanoTime() - start);
       // health is consistent for whoever sees the new version: no stale error, swaps counted
-      failedVersion = null;
+      backoff.succeeded();
+      wanted = null;
       lastError = null;
-      backoffNanos = TimeUnit.SECONDS.toNanos(1);
       swaps++;
       current.set(fresh);
-      metrics.serving(model, fresh.version());
+      metrics.serving(model, fresh.version(), true);
+      metrics.serving(model, old.version(), false);
       metrics.recordSwap(model);
-      log.info("model '{}' {} now serves {} (was {}; loaded and warmed in {} ms)", model, selector,
-          fresh.version(), old.version(), (System.nanoTime() - start) / 1_000_000);
-      retireExecutor.execute(() -> old.close(drainTimeoutNanos, TimeUnit.NANOSECONDS));
+      log.info("model '{}' {} now serves {} (was {}; {} in {} ms)", model, selector, fresh.version(), old.version(),
+          lease.fresh() ? "loaded and warmed" : "already loaded", (System.nanoTime() - start) / 1_000_000);
+      events.publish(new VersionSwapped(model, selector.toString(), old.version(), fresh.version()));
+      leases.releaseLater(old);
       return true;
     }
   }
 
-  private void fail(String version, String message, RuntimeException e) {
+  /** Remembers a failure: backs off, warns once per streak (then debug), tells listeners. */
+  private void fail(String failing, String version, String message, RuntimeException e) {
     lastError = message;
-    if (version != null) {
-      if (version.equals(failedVersion)) {
-        backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
-      } else {
-        backoffNanos = TimeUnit.SECONDS.toNanos(1);
-      }
-      failedVersion = version;
-      retryAtNanos = System.nanoTime() + backoffNanos;
+    wanted = version;
+    boolean first = backoff.failed(failing);
+    java.time.Duration retry = java.time.Duration.ofNanos(backoff.delayNanos());
+    if (first) {
+      log.warn("model '{}' {}: {}; the current version keeps serving; retrying in {}, then backing off up to 60 s",
+          model, selector, message, retry, e);
+    } else {
+      log.debug("model '{}' {}: {}; retrying in {}", model, selector, message, retry, e);
     }
-    log.warn("model '{}' {}: {}; the current version keeps serving", model, selector, message, e);
+    events.publish(new LoadFailed(model, version, message, retry));
   }
 
   /** Returns why a new signature cannot replace the old one, or null if it can. */
@@ -251,20 +264,27 @@ final class FollowingPredictor implements Predictor {
 
   @Override
   public Prediction predict(NamedTensors inputs) {
+    return predict(inputs, RequestOptions.DEFAULT);
+  }
+
+  @Override
+  public Prediction predict(NamedTensors inputs, RequestOptions options) {
+    java.util.Objects.requireNonNull(options, "options");
+    long deadline = current.get().deadline(options);
     while (true) {
       ensureOpen();
-      Prediction p = predictOn(current.get(), inputs);
+      Prediction p = predictOn(current.get(), inputs, options, deadline);
       if (p != null) {
-        return p;
+        return options.requestId().isPresent() ? p.withRequestId(options.requestId().get()) : p;
       }
       // the version was swapped out between reading current and running: the new one is current
     }
   }
 
   /** Runs on one hosted version; null if that version has been retired meanwhile. */
-  Prediction predictOn(HostedVersion h, NamedTensors inputs) {
+  Prediction predictOn(HostedVersion h, NamedTensors inputs, RequestOptions options, long deadline) {
     try {
-      Prediction p = h.predict(inputs);
+      Prediction p = h.predict(inputs, options.priority(), deadline);
       if ((++sampleCounter & 63) == 0 || recentInputs == null) { // an occasional sample; races are harmless
         recentInputs = inputs;
       }
@@ -286,7 +306,8 @@ final class FollowingPredictor implements Predictor {
     }
     synchronized (control) {
       if (current.get() == h && !closed) {
-        current.set(warmLoader.load(h.artifact(), recent));
+        current.set(leases.acquire(h.artifact(), recent).host());
+        leases.releaseLater(h);
       }
     }
   }
@@ -298,11 +319,12 @@ final class FollowingPredictor implements Predictor {
 
   @Override
   public List<Prediction> predictBatch(List<NamedTensors> requests) {
+    long deadline = current.get().deadline(RequestOptions.DEFAULT);
     while (true) {
       ensureOpen();
       HostedVersion h = current.get();
       try {
-        return h.predictBatch(requests);
+        return h.predictBatch(requests, RequestOptions.DEFAULT.priority(), deadline);
       } catch (HostedVersion.Retired retired) {
         // swapped out (or unloaded) meanwhile: run the whole batch on the new version
         reloadIfEvicted(h, null);
@@ -323,7 +345,9 @@ final class FollowingPredictor implements Predictor {
       }
       closed = true;
     }
-    current.get().close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+    HostedVersion h = current.get();
+    metrics.serving(model, h.version(), false);
+    leases.release(h);
     onClose.accept(this);
   }
 

@@ -2,25 +2,26 @@ package dev.swell.core;
 
 import dev.swell.api.BackendException;
 import dev.swell.api.DType;
-import dev.swell.api.Tensor;
-import dev.swell.api.TensorSpec;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.swell.api.DeadlineExceededException;
+import dev.swell.api.InvalidInputException;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Prediction;
-import java.util.ArrayList;
-import java.util.List;
+import dev.swell.api.Priority;
 import dev.swell.api.Signature;
 import dev.swell.api.SwellException;
+import dev.swell.api.Tensor;
+import dev.swell.api.TensorSpec;
 import dev.swell.api.spi.LoadedModel;
-import dev.swell.api.OverloadException;
-import dev.swell.core.batch.BatchPolicy;
+import dev.swell.api.spi.ModelArtifact;
 import dev.swell.core.batch.DynamicBatcher;
 import dev.swell.core.batch.TensorBatching;
 import dev.swell.core.cache.ResultCache;
-import java.util.concurrent.ThreadFactory;
-import dev.swell.api.spi.ModelArtifact;
 import dev.swell.core.drift.DriftMonitor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -28,146 +29,119 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded version with its validator and an in-flight count, so that closing it waits for the
- * calls already running (drain) and refuses new ones. A version can also be unloaded by the
- * runtime ({@link #evict}) while predictors still hold it: they see {@link Retired}, find
- * {@link #isEvicted()} true and load the version again.
+ * One loaded copy of a (model, version), shared by every predictor that selects it (the runtime's
+ * {@link Hosts} counts them), with its request pipeline built once at load:
+ *
+ * <pre>
+ *   validate ─► observe (drift sample) ─► cache ─hit─► answer
+ *                                          │miss
+ *                                          ▼
+ *                         admit (priority, deadline) ─► batch | run (cancelled at the deadline)
+ *                                          ▼
+ *                          record (timers, alert window) ─► cache the answer
+ * </pre>
+ *
+ * Each stage is its own small class ({@link InputValidator}, {@link ResultCache}, {@link Admission},
+ * {@link DynamicBatcher}, {@link Deadlines}, {@link ModelMetrics}, {@link AlertMonitor},
+ * {@link DriftMonitor}), absent when not configured. Lifecycle — warm-up, eviction, drain and
+ * close — is kept apart from the request path: a version that closes refuses new calls with
+ * {@link Retired} (a following predictor retries on its successor) and waits for running ones.
  */
 final class HostedVersion {
 
   private static final Logger log = LoggerFactory.getLogger(HostedVersion.class);
+  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
 
-  /** Loads a version and warms it up: a first load, or one the runtime unloaded, loaded again. */
-  interface WarmLoader {
-    /**
-     * @param artifact the version
-     * @param recent a recent request to warm up with, or null
-     */
-    HostedVersion load(ModelArtifact artifact, NamedTensors recent);
-  }
+  /** Everything a version's pipeline is built from: the runtime's stages and settings. */
+  record Stages(long maxInputElements, ModelMetrics metrics, AlertMonitor alerts, DriftMonitor[] drift,
+      ResultCache cache, dev.swell.core.batch.BatchPolicy batching, java.util.concurrent.ThreadFactory threads,
+      AdmissionPolicy admission, Deadlines deadlines, long defaultTimeoutNanos, Ticker ticker) {}
 
   private final ModelArtifact artifact;
   private final String model;
   private final String version;
   private final LoadedModel loaded;
+  private final long id = IDS.incrementAndGet(); // this copy in the result cache
+  private final Ticker ticker;
+
+  // ---- the pipeline
   private final InputValidator validator;
+  private final ModelMetrics metrics;
+  private final io.micrometer.core.instrument.Timer successTimer;
+  private final AlertMonitor alerts; // null without an alert policy
+  private final DriftMonitor[] drift; // null without monitored inputs
+  private final ResultCache cache; // null when this model is not cached
+  private final io.micrometer.core.instrument.Counter cacheHits;
+  private final io.micrometer.core.instrument.Counter cacheMisses;
+  private final Admission admission; // null without a limit
+  private final DynamicBatcher batcher; // null when not batched
+  private final Deadlines deadlines;
+  private final long defaultTimeoutNanos; // 0: none
+
+  // ---- lifecycle
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closing;
   private volatile boolean evicted;
-  /** True from loading until {@link #warmUp} ends: a residency limit does not unload it meanwhile. */
   private volatile boolean warming = true;
   private boolean closed; // guarded by this
-  private final Residency residency; // null for a version outside a runtime (tests)
-  private final boolean tracksUse;
-  /** When a call last ran, for least-recently-used unloading; written racily, read roughly. */
-  private long lastUsedNanos = System.nanoTime();
+  int refs; // guarded by the Hosts that owns it
+  private volatile long lastUsedNanos;
+  private final long loadedAtMillis;
+  private volatile long loadNanos;
+  private volatile long footprintBytes = -1;
 
-  private final ModelMetrics metrics;
-  /** In the runtime's composite registry: records into whatever registries are bound to it. */
-  private final io.micrometer.core.instrument.Timer successTimer;
-  private final long loadedAtMillis = System.currentTimeMillis();
-  private volatile long loadNanos; // loading, then warm-up, added as they finish
-
-  private final AlertMonitor alerts; // null without an alert policy
-  private final DriftMonitor[] drift; // null without a drift policy or monitored inputs
-  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
-  /** Identifies this loaded copy in the result cache: a reload starts with an empty cache. */
-  private final long id = IDS.incrementAndGet();
-  private final ResultCache cache; // null when this model's results are not cached
-  private final DynamicBatcher batcher; // null when this model is not batched
-  private final int maxInFlight; // 0: no limit
-  private final io.micrometer.core.instrument.Counter cacheHits;
-  private final io.micrometer.core.instrument.Counter cacheMisses;
-
-  HostedVersion(ModelArtifact artifact, LoadedModel loaded, long maxInputElements,
-      ModelMetrics metrics, AlertMonitor alerts, Residency residency, DriftMonitor[] drift, ResultCache cache,
-      BatchPolicy batching, ThreadFactory batchThreads, int maxInFlight) {
-    this.maxInFlight = maxInFlight;
-    this.drift = drift == null || drift.length == 0 ? null : drift;
-    this.cache = cache;
-    this.cacheHits = cache == null ? null : metrics.cacheRequests(artifact.name(), "hit");
-    this.cacheMisses = cache == null ? null : metrics.cacheRequests(artifact.name(), "miss");
-    this.alerts = alerts;
+  HostedVersion(ModelArtifact artifact, LoadedModel loaded, Stages s, long loadedAtMillis) {
     this.artifact = artifact;
     this.model = artifact.name();
     this.version = artifact.version();
-    this.residency = residency;
-    this.tracksUse = residency != null && residency.limited();
     this.loaded = loaded;
-    this.validator = new InputValidator(model, version, loaded.signature(), maxInputElements);
-    this.metrics = metrics;
+    this.ticker = s.ticker();
+    this.lastUsedNanos = ticker.read();
+    this.loadedAtMillis = loadedAtMillis;
+    this.validator = new InputValidator(model, version, loaded.signature(), s.maxInputElements());
+    this.metrics = s.metrics();
     this.successTimer = metrics.successTimer(model, version);
-    this.batcher = batching == null || !batchable(loaded.signature()) ? null
-        : new DynamicBatcher(model, version, this::runLoaded, batching, batchThreads, metrics.batchRows(model));
+    this.alerts = s.alerts();
+    this.drift = s.drift() == null || s.drift().length == 0 ? null : s.drift();
+    this.cache = s.cache();
+    this.cacheHits = cache == null ? null : metrics.cacheRequests(model, "hit");
+    this.cacheMisses = cache == null ? null : metrics.cacheRequests(model, "miss");
+    this.admission = s.admission() == null ? null : new Admission(model, version, s.admission(), ticker);
+    this.deadlines = s.deadlines();
+    this.defaultTimeoutNanos = s.defaultTimeoutNanos();
+    this.batcher = s.batching() == null || !batchable(loaded.signature()) ? null
+        : new DynamicBatcher(model, version, this::invoke, s.batching(), s.threads(), metrics.batchRows(model),
+            ticker::read);
   }
 
-  ModelArtifact artifact() {
-    return artifact;
-  }
+  // =================================================================== the request path
 
-  long lastUsedNanos() {
-    return lastUsedNanos;
-  }
-
-  /** Whether the runtime unloaded this version to respect its residency limit, or on request. */
-  boolean isEvicted() {
-    return evicted;
-  }
-
-  /** Whether the version refuses new calls (closing, closed or evicted). */
-  boolean isClosing() {
-    return closing;
-  }
-
-  /**
-   * Refuses new calls at once, marking the version evicted so that its predictors load it again;
-   * the caller then closes it (which waits for running calls) off the request path.
-   */
-  void evict() {
-    evicted = true;
-    closing = true;
-  }
-
-  String device() {
-    return loaded.device();
-  }
-
-  long loadedAtMillis() {
-    return loadedAtMillis;
-  }
-
-  /** Time spent loading and warming up this version. */
-  java.time.Duration loadTime() {
-    return java.time.Duration.ofNanos(loadNanos);
-  }
-
-  void addLoadTime(long nanos) {
-    loadNanos += nanos; // written by the one thread that loads and warms it
+  /** The absolute deadline of a call made now with these options, {@code Long.MAX_VALUE} for none. */
+  long deadline(dev.swell.api.RequestOptions options) {
+    long timeout = options.timeout().map(java.time.Duration::toNanos).orElse(defaultTimeoutNanos);
+    return timeout <= 0 ? Long.MAX_VALUE : ticker.read() + timeout;
   }
 
   /**
-   * Validates and runs one request, recording it in the metrics. A {@link Retired} version records
-   * nothing (the caller retries elsewhere).
+   * Validates and serves one request. A {@link Retired} version records nothing (the caller
+   * retries elsewhere).
    */
-  Prediction predict(NamedTensors inputs) {
+  Prediction predict(NamedTensors inputs, Priority priority, long deadline) {
     boolean timed = metrics.active();
     if (!timed && alerts == null && cache == null) {
       validator.validate(inputs);
       if (drift != null) {
         observeDrift(inputs);
       }
-      return Prediction.of(run(inputs), model, version);
+      return Prediction.of(admitAndRun(inputs, priority, deadline), model, version);
     }
-    return predictObserved(inputs, timed);
-  }
-
-  /** {@link #predict} with metrics, alerts or the cache: kept apart so the plain path stays small. */
-  private Prediction predictObserved(NamedTensors inputs, boolean timed) {
     long start = timed ? metrics.now() : 0;
     long alertStart = alerts == null ? 0 : alerts.now();
     try {
       validator.validate(inputs);
-      observeDrift(inputs);
+      if (drift != null) {
+        observeDrift(inputs);
+      }
       if (cache != null) {
         NamedTensors hit = cache.get(id, inputs);
         if (hit != null && !closing) {
@@ -180,7 +154,7 @@ final class HostedVersion {
           cacheMisses.increment();
         }
       }
-      NamedTensors out = run(inputs);
+      NamedTensors out = admitAndRun(inputs, priority, deadline);
       if (cache != null) {
         cache.put(id, inputs, out);
       }
@@ -192,6 +166,78 @@ final class HostedVersion {
       record(1, timed, start, alertStart, e);
       throw e;
     }
+  }
+
+  /** The admission stage, then the batcher or the model. */
+  private NamedTensors admitAndRun(NamedTensors validInputs, Priority priority, long deadline) {
+    inFlight.incrementAndGet();
+    try {
+      if (closing) {
+        throw new Retired(model, version);
+      }
+      lastUsedNanos = ticker.read();
+      if (deadline != Long.MAX_VALUE && ticker.read() - deadline >= 0) {
+        throw new DeadlineExceededException("the deadline passed before the call reached the model", model, version);
+      }
+      if (admission == null) {
+        return batcher != null && rows(validInputs) > 0 ? batcher.submit(validInputs, deadline)
+            : invoke(validInputs, deadline);
+      }
+      admission.enter(priority, deadline);
+      try {
+        return batcher != null && rows(validInputs) > 0 ? batcher.submit(validInputs, deadline)
+            : invoke(validInputs, deadline);
+      } finally {
+        admission.exit();
+      }
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Runs the model, cancelling it in the backend when the deadline passes. */
+  NamedTensors invoke(NamedTensors validInputs, long deadline) {
+    if (deadline == Long.MAX_VALUE) {
+      return runBackend(validInputs, dev.swell.api.spi.RunContext.NONE);
+    }
+    CallContext context = new CallContext();
+    ScheduledFuture<?> timer = deadlines.schedule(context, deadline);
+    try {
+      NamedTensors out = runBackend(validInputs, context);
+      if (context.cancelled()) {
+        throw deadlineInRun();
+      }
+      return out;
+    } catch (BackendException | DeadlineExceededException e) {
+      if (context.cancelled()) {
+        throw deadlineInRun();
+      }
+      throw e;
+    } finally {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+    }
+  }
+
+  private DeadlineExceededException deadlineInRun() {
+    return new DeadlineExceededException("the deadline passed while the model ran; the call was cancelled",
+        model, version);
+  }
+
+  private NamedTensors runBackend(NamedTensors inputs, dev.swell.api.spi.RunContext context) {
+    try {
+      return loaded.run(inputs, context);
+    } catch (SwellException | IllegalStateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BackendException("the backend failed: " + e, model, version, e);
+    }
+  }
+
+  private static long rows(NamedTensors inputs) {
+    Tensor first = inputs.tensors().isEmpty() ? null : inputs.tensors().get(0);
+    return first == null || first.rank() == 0 ? 1 : first.dim(0);
   }
 
   /**
@@ -209,7 +255,7 @@ final class HostedVersion {
           metrics.recordFailure(model, version, start, failure);
         }
       }
-      if (alerts != null && !(failure instanceof dev.swell.api.InvalidInputException)) {
+      if (alerts != null && !(failure instanceof InvalidInputException)) {
         alerts.record(alertStart, failure != null);
       }
     }
@@ -217,19 +263,19 @@ final class HostedVersion {
 
   /**
    * Validates every request (none runs if one is invalid), joins them along the first dimension
-   * into one call when their other dimensions agree, and splits the outputs back; otherwise, or
-   * when the outputs do not follow the batch dimension, runs them one by one.
+   * into one call when their other dimensions agree (and none is empty), and splits the outputs
+   * back; otherwise, or when the outputs do not follow the batch dimension, runs them one by one.
    */
-  List<Prediction> predictBatch(List<NamedTensors> requests) {
+  List<Prediction> predictBatch(List<NamedTensors> requests, Priority priority, long deadline) {
     boolean timed = metrics.active();
     if (!timed && alerts == null) {
-      return runBatch(requests);
+      return runBatch(requests, priority, deadline);
     }
     long start = timed ? metrics.now() : 0;
     long alertStart = alerts == null ? 0 : alerts.now();
     int n = requests == null ? 0 : requests.size();
     try {
-      List<Prediction> out = runBatch(requests);
+      List<Prediction> out = runBatch(requests, priority, deadline);
       record(n, timed, start, alertStart, null); // each request waited for the whole batch
       return out;
     } catch (Retired retired) {
@@ -240,10 +286,10 @@ final class HostedVersion {
     }
   }
 
-  private List<Prediction> runBatch(List<NamedTensors> requests) {
+  private List<Prediction> runBatch(List<NamedTensors> requests, Priority priority, long deadline) {
     if (requests == null || requests.isEmpty()) {
-      throw new dev.swell.api.InvalidInputException(model, version, null,
-          "at least one request", requests == null ? "null" : "an empty list of requests");
+      throw new InvalidInputException(model, version, null, "at least one request",
+          requests == null ? "null" : "an empty list of requests");
     }
     for (NamedTensors r : requests) {
       validator.validate(r);
@@ -252,12 +298,14 @@ final class HostedVersion {
       observeDrift(r);
     }
     List<Prediction> out = new ArrayList<>(requests.size());
-    if (requests.size() > 1 && TensorBatching.joinable(requests)) {
+    boolean noneEmpty = requests.stream().allMatch(r -> rows(r) > 0);
+    if (requests.size() > 1 && noneEmpty && TensorBatching.joinable(requests)) {
       long[] rows = new long[requests.size()];
       for (int i = 0; i < rows.length; i++) {
         rows[i] = requests.get(i).tensors().get(0).dim(0);
       }
-      List<NamedTensors> parts = TensorBatching.split(run(TensorBatching.join(requests)), rows);
+      List<NamedTensors> parts = TensorBatching.split(admitAndRun(TensorBatching.join(requests), priority, deadline),
+          rows);
       if (parts != null) {
         for (NamedTensors p : parts) {
           out.add(Prediction.of(p, model, version));
@@ -266,11 +314,10 @@ final class HostedVersion {
       }
     }
     for (NamedTensors r : requests) {
-      out.add(Prediction.of(run(r), model, version));
+      out.add(Prediction.of(admitAndRun(r, priority, deadline), model, version));
     }
     return out;
   }
-
 
   /** Samples a valid request into the drift monitors (a counter check, now and then a copy). */
   private void observeDrift(NamedTensors inputs) {
@@ -279,6 +326,22 @@ final class HostedVersion {
         d.observe(inputs);
       }
     }
+  }
+
+  /** Whether requests can be joined along the first dimension: every input's is dynamic. */
+  private static boolean batchable(Signature signature) {
+    for (TensorSpec s : signature.inputs()) {
+      if (s.rank() < 1 || !s.isDynamic(0)) {
+        return false;
+      }
+    }
+    return !signature.inputs().isEmpty();
+  }
+
+  // =================================================================== lifecycle
+
+  ModelArtifact artifact() {
+    return artifact;
   }
 
   String model() {
@@ -297,58 +360,72 @@ final class HostedVersion {
     return validator;
   }
 
-  /**
-   * Runs validated inputs. The caller validates first, so that a batch is checked as a whole before
-   * any of it runs.
-   */
-  NamedTensors run(NamedTensors validInputs) {
-    int running = inFlight.incrementAndGet();
-    try {
-      if (closing) {
-        throw new Retired(model, version);
-      }
-      if (maxInFlight > 0 && running > maxInFlight) {
-        throw new OverloadException(maxInFlight + " calls are running, the limit; retry later or raise "
-            + "Swell.builder().maxInFlight", model, version);
-      }
-      if (tracksUse) {
-        lastUsedNanos = System.nanoTime();
-      }
-      return batcher != null ? batcher.submit(validInputs) : loaded.run(validInputs);
-    } catch (SwellException | IllegalStateException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new BackendException("the backend failed: " + e, model, version, e);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+  String device() {
+    return loaded.device();
+  }
+
+  long lastUsedNanos() {
+    return lastUsedNanos;
+  }
+
+  long loadedAtMillis() {
+    return loadedAtMillis;
+  }
+
+  java.time.Duration loadTime() {
+    return java.time.Duration.ofNanos(loadNanos);
+  }
+
+  void addLoadTime(long nanos) {
+    loadNanos += nanos; // written by the one thread that loads and warms it
+  }
+
+  /** Native memory measured at load (the resident-memory growth of loading and warming), -1 if unknown. */
+  long footprintBytes() {
+    return footprintBytes;
+  }
+
+  void footprintBytes(long bytes) {
+    this.footprintBytes = bytes;
+  }
+
+  /** Whether the runtime unloaded this version to respect its residency limits, or on request. */
+  boolean isEvicted() {
+    return evicted;
+  }
+
+  /** Whether the version refuses new calls (closing, closed or evicted). */
+  boolean isClosing() {
+    return closing;
+  }
+
+  /** Whether {@link #warmUp} has not finished. */
+  boolean isWarming() {
+    return warming;
+  }
+
+  /** Refuses new calls at once; the caller then closes it (which waits for running calls). */
+  void evict() {
+    evicted = true;
+    closing = true;
   }
 
   /**
    * Runs the model a few times: on a recent real request when there is one (so the shapes callers
    * use are planned and allocated before the first of them arrives), else on generated inputs
-   * (dynamic dimensions 1, zeros).
-   *
-   * @param warmupRuns how many runs
-   * @param recent a recent request of the caller's, or null
+   * (dynamic dimensions 1, zeros; an input without a declared shape as a scalar). A failure on a
+   * real request means this version must not serve; on generated inputs it only warns (they are a
+   * guess: a model may need rows in multiples of 5).
    */
   void warmUp(int warmupRuns, NamedTensors recent) {
-    long start = System.nanoTime();
+    long start = ticker.read();
     try {
       warmUpRuns(warmupRuns, recent);
     } finally {
-      addLoadTime(System.nanoTime() - start);
+      addLoadTime(ticker.read() - start);
       warming = false;
-      if (tracksUse) {
-        lastUsedNanos = System.nanoTime();
-        residency.enforce();
-      }
+      lastUsedNanos = ticker.read();
     }
-  }
-
-  /** Whether {@link #warmUp} is running. */
-  boolean isWarming() {
-    return warming;
   }
 
   private void warmUpRuns(int warmupRuns, NamedTensors recent) {
@@ -360,18 +437,15 @@ final class HostedVersion {
       try {
         validator.validate(recent);
         fits = true;
-      } catch (dev.swell.api.InvalidInputException shapeChanged) {
+      } catch (InvalidInputException shapeChanged) {
         fits = false; // the new version takes other shapes: fall back to generated inputs
       }
       if (fits) {
         try {
           for (int i = 0; i < warmupRuns; i++) {
-            run(recent);
+            runBackend(recent, dev.swell.api.spi.RunContext.NONE);
           }
-        } catch (Retired retired) {
-          throw retired;
         } catch (RuntimeException e) {
-          // a request callers really send fails: this version must not serve
           throw new BackendException("warm-up on a recent request failed: " + e.getMessage(), model, version, e);
         }
         return;
@@ -390,13 +464,9 @@ final class HostedVersion {
     NamedTensors inputs = b.build();
     try {
       for (int i = 0; i < warmupRuns; i++) {
-        run(inputs);
+        runBackend(inputs, dev.swell.api.spi.RunContext.NONE);
       }
-    } catch (Retired retired) {
-      throw retired;
     } catch (RuntimeException e) {
-      // Generated inputs are a guess (a model may need rows in multiples of 5, or real token
-      // ids): their failure says nothing about the version. It serves unwarmed.
       log.warn("model '{}' {}: warm-up on generated inputs failed ({}); serving without warm-up",
           model, version, e.getMessage());
     }
@@ -413,31 +483,10 @@ final class HostedVersion {
         ByteBuffer.allocateDirect(n * dtype.byteSize()).order(ByteOrder.nativeOrder()), shape);
   }
 
-  /** The batching thread's call: no closing check (its requests were admitted before), same wrapping. */
-  private NamedTensors runLoaded(NamedTensors inputs) {
-    try {
-      return loaded.run(inputs);
-    } catch (SwellException | IllegalStateException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new BackendException("the backend failed: " + e, model, version, e);
-    }
-  }
-
-  /** Whether requests can be joined along the first dimension: every input's is dynamic. */
-  private static boolean batchable(Signature signature) {
-    for (dev.swell.api.TensorSpec s : signature.inputs()) {
-      if (s.rank() == 0 || !s.isDynamic(0)) {
-        return false;
-      }
-    }
-    return !signature.inputs().isEmpty();
-  }
-
   /**
-   * Thrown by {@link #run} once the version is closing: for a pinned predictor it means "closed";
-   * a predictor that follows an alias retries on the version that replaced this one. Cheap: no
-   * stack trace.
+   * Thrown once the version is closing: for a pinned predictor it means "closed" (or, when
+   * evicted, "load me again"); a predictor that follows an alias retries on the version that
+   * replaced this one. Cheap: no stack trace.
    */
   static final class Retired extends IllegalStateException {
     private static final long serialVersionUID = 1L;
@@ -452,14 +501,19 @@ final class HostedVersion {
     }
   }
 
-  /** Refuses new calls, waits up to {@code timeout} for running ones, then frees the model. */
-  synchronized void close(long timeout, TimeUnit unit) {
+  /**
+   * Refuses new calls, waits up to {@code timeout} for running ones, then frees the model.
+   *
+   * @return whether it closed now (false if it was closed already)
+   */
+  synchronized boolean close(long timeout, TimeUnit unit) {
     if (closed) {
-      return;
+      return false;
     }
     closing = true;
+    // a real wait for real calls, so the system clock rather than the (maybe simulated) ticker
     long deadline = System.nanoTime() + unit.toNanos(timeout);
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+    while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
       LockSupport.parkNanos(100_000);
     }
     if (inFlight.get() > 0) {
@@ -468,20 +522,22 @@ final class HostedVersion {
     }
     closed = true;
     if (batcher != null) {
-      batcher.close(); // its queue is empty: every queued call was counted in flight
+      batcher.close();
     }
     try {
       loaded.close();
     } catch (RuntimeException e) {
       log.warn("closing model '{}' {} failed", model, version, e);
     } finally {
-      metrics.closed(model, version);
-      if (residency != null) {
-        residency.remove(this);
-      }
       if (cache != null) {
         cache.invalidate(id);
       }
     }
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return model + " " + version + "#" + id;
   }
 }

@@ -18,11 +18,41 @@ final class InputValidator {
   private final Signature signature;
   private final long maxElements;
 
+  /** Whether two inputs share a symbolic dimension name (so their sizes there must agree). */
+  private final boolean namedDims;
+
   InputValidator(String model, String version, Signature signature, long maxElements) {
     this.model = model;
     this.version = version;
     this.signature = signature;
     this.maxElements = maxElements;
+    java.util.Map<String, Integer> uses = new java.util.HashMap<>();
+    for (TensorSpec s : signature.inputs()) {
+      for (int i = 0; i < Math.max(0, s.rank()); i++) {
+        s.dimName(i).ifPresent(n -> uses.merge(n, 1, Integer::sum));
+      }
+    }
+    this.namedDims = uses.values().stream().anyMatch(c -> c > 1);
+  }
+
+  /** Inputs that share a dimension name must agree on its size: checked before native code. */
+  private void checkNamedDimensions(NamedTensors inputs) {
+    java.util.Map<String, Object[]> seen = new java.util.HashMap<>(); // name -> {size, input, axis}
+    for (TensorSpec spec : signature.inputs()) {
+      Tensor t = inputs.get(spec.name());
+      for (int i = 0; i < spec.rank(); i++) {
+        String dim = spec.dimName(i).orElse(null);
+        if (dim == null || !spec.isDynamic(i)) {
+          continue;
+        }
+        Object[] first = seen.putIfAbsent(dim, new Object[] {t.dim(i), spec.name(), i});
+        if (first != null && (long) first[0] != t.dim(i)) {
+          throw invalid(spec.name(), "dimension " + i + " (" + dim + ") = " + first[0] + ", as in input '" + first[1]
+              + "' [" + spec.describeShape() + "]", "dimension " + i + " = " + t.dim(i) + " ["
+              + Tensor.describeShape(t.shape()) + "]");
+        }
+      }
+    }
   }
 
   void validate(NamedTensors inputs) {
@@ -32,10 +62,13 @@ final class InputValidator {
     for (TensorSpec spec : signature.inputs()) {
       Tensor t = inputs.get(spec.name());
       if (t == null) {
-        throw invalid(spec.name(), "a tensor " + spec.dtype() + "[" + Tensor.describeShape(spec.shape())
+        throw invalid(spec.name(), "a tensor " + spec.dtype() + "[" + spec.describeShape()
             + "]", "no tensor of that name (inputs given: " + inputs.names() + ")");
       }
       check(spec, t);
+    }
+    if (namedDims) {
+      checkNamedDimensions(inputs);
     }
     if (inputs.size() != signature.inputs().size()) {
       for (Map.Entry<String, Tensor> e : inputs) {
@@ -51,20 +84,18 @@ final class InputValidator {
       throw invalid(spec.name(), "dtype " + spec.dtype(), "dtype " + t.dtype());
     }
     long[] shape = t.shape();
-    if (shape.length != spec.rank()) {
-      throw invalid(spec.name(), "rank " + spec.rank() + " [" + Tensor.describeShape(spec.shape()) + "]",
-          "rank " + shape.length + " [" + Tensor.describeShape(shape) + "]");
-    }
-    for (int i = 0; i < shape.length; i++) {
-      long want = spec.dim(i);
-      if (want != TensorSpec.DYNAMIC && want != shape[i]) {
-        throw invalid(spec.name(), "dimension " + i + " = " + want + " [" + Tensor.describeShape(spec.shape()) + "]",
-            "dimension " + i + " = " + shape[i] + " [" + Tensor.describeShape(shape) + "]");
+    if (spec.hasShape()) {
+      if (shape.length != spec.rank()) {
+        throw invalid(spec.name(), "rank " + spec.rank() + " [" + spec.describeShape() + "]",
+            "rank " + shape.length + " [" + Tensor.describeShape(shape) + "]");
       }
-    }
-    if (shape.length > 0 && shape[0] == 0) {
-      throw invalid(spec.name(), "at least one row in dimension 0", "an empty batch ["
-          + Tensor.describeShape(shape) + "]");
+      for (int i = 0; i < shape.length; i++) {
+        long want = spec.dim(i);
+        if (want != TensorSpec.DYNAMIC && want != shape[i]) {
+          throw invalid(spec.name(), "dimension " + i + " = " + want + " [" + spec.describeShape() + "]",
+              "dimension " + i + " = " + shape[i] + " [" + Tensor.describeShape(shape) + "]");
+        }
+      }
     }
     if (t.size() > maxElements) {
       throw invalid(spec.name(), "at most " + maxElements + " elements", t.size() + " elements ["

@@ -3,32 +3,30 @@ package dev.swell.core;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Prediction;
 import dev.swell.api.Predictor;
+import dev.swell.api.RequestOptions;
 import dev.swell.api.Signature;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A predictor pinned to one version, which it owns and closes. If the runtime unloads the version
- * (a residency limit, or {@link Swell#unload}), the next call loads it again.
+ * A predictor pinned to one version, holding a share of its loaded copy. If the runtime unloads
+ * the version (a residency limit, or {@link Swell#unload}), the next call loads it again.
  */
 final class LocalPredictor implements Predictor {
 
   private volatile HostedVersion hosted;
-  private final HostedVersion.WarmLoader loader;
+  private final Leases leases;
   private final Executor asyncExecutor;
   private final Consumer<LocalPredictor> onClose;
-  private final long drainTimeoutNanos;
   private volatile boolean closed;
 
-  LocalPredictor(HostedVersion hosted, HostedVersion.WarmLoader loader, Executor asyncExecutor,
-      long drainTimeoutNanos, Consumer<LocalPredictor> onClose) {
+  LocalPredictor(HostedVersion hosted, Leases leases, Executor asyncExecutor, Consumer<LocalPredictor> onClose) {
     this.hosted = hosted;
-    this.loader = loader;
+    this.leases = leases;
     this.asyncExecutor = asyncExecutor;
-    this.drainTimeoutNanos = drainTimeoutNanos;
     this.onClose = onClose;
   }
 
@@ -49,11 +47,19 @@ final class LocalPredictor implements Predictor {
 
   @Override
   public Prediction predict(NamedTensors inputs) {
+    return predict(inputs, RequestOptions.DEFAULT);
+  }
+
+  @Override
+  public Prediction predict(NamedTensors inputs, RequestOptions options) {
+    Objects.requireNonNull(options, "options");
+    long deadline = hosted.deadline(options);
     while (true) {
       ensureOpen();
       HostedVersion h = hosted;
       try {
-        return h.predict(inputs);
+        Prediction p = h.predict(inputs, options.priority(), deadline);
+        return options.requestId().isPresent() ? p.withRequestId(options.requestId().get()) : p;
       } catch (HostedVersion.Retired retired) {
         reloadIfEvicted(h, inputs, retired);
       }
@@ -62,11 +68,12 @@ final class LocalPredictor implements Predictor {
 
   @Override
   public List<Prediction> predictBatch(List<NamedTensors> requests) {
+    long deadline = hosted.deadline(RequestOptions.DEFAULT);
     while (true) {
       ensureOpen();
       HostedVersion h = hosted;
       try {
-        return h.predictBatch(requests);
+        return h.predictBatch(requests, RequestOptions.DEFAULT.priority(), deadline);
       } catch (HostedVersion.Retired retired) {
         reloadIfEvicted(h, null, retired);
       }
@@ -81,7 +88,8 @@ final class LocalPredictor implements Predictor {
     }
     synchronized (this) { // one reload, however many callers found it evicted
       if (hosted == h && !closed) {
-        hosted = loader.load(h.artifact(), recent);
+        hosted = leases.acquire(h.artifact(), recent).host();
+        leases.releaseLater(h);
       }
     }
   }
@@ -110,7 +118,7 @@ final class LocalPredictor implements Predictor {
       closed = true;
       h = hosted;
     }
-    h.close(drainTimeoutNanos, TimeUnit.NANOSECONDS);
+    leases.release(h);
     onClose.accept(this);
   }
 

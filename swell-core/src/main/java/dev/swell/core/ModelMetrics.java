@@ -27,16 +27,21 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code swell.model.evictions} (counter): model — versions unloaded to respect the limit of
  *       resident versions, or on request;
  *   <li>{@code swell.models.resident} (gauge): versions loaded now;
- *   <li>{@code swell.model.serving} (gauge, always 1): model, version — which version serves.
+ *   <li>{@code swell.model.serving} (gauge): model, version — how many predictors it serves now
+ *       (0 once swapped out).
  * </ul>
+ *
+ * <p>A version's meters stay registered for the runtime's life: a version swapped out and back
+ * continues its counts instead of restarting from zero.
  */
 final class ModelMetrics {
 
   private final CompositeMeterRegistry registry;
   private volatile boolean active;
   private final java.util.concurrent.atomic.AtomicInteger resident = new java.util.concurrent.atomic.AtomicInteger();
-  /** Hosted versions per "model@version": a version's meters go when the last one closes. */
-  private final java.util.Map<String, Integer> hosted = new java.util.HashMap<>();
+  /** Per "model@version", how many predictors it serves. */
+  private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> serving =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   ModelMetrics(MeterRegistry initial) {
     this.registry = new CompositeMeterRegistry(initial == null ? Clock.SYSTEM : initial.config().clock());
@@ -66,24 +71,14 @@ final class ModelMetrics {
     return resident.get();
   }
 
-  /** A version was loaded (the same version may be hosted more than once, by two predictors). */
+  /** A version's copy was loaded. */
   void loaded(String model, String version) {
     resident.incrementAndGet();
-    synchronized (hosted) {
-      hosted.merge(model + "@" + version, 1, Integer::sum);
-    }
   }
 
-  /** A version was closed: one fewer resident; its per-version meters go with the last copy. */
+  /** A version's copy was closed. */
   void closed(String model, String version) {
     resident.decrementAndGet();
-    synchronized (hosted) {
-      if (hosted.merge(model + "@" + version, -1, Integer::sum) > 0) {
-        return;
-      }
-      hosted.remove(model + "@" + version);
-      retired(model, version);
-    }
   }
 
   long now() {
@@ -149,18 +144,18 @@ final class ModelMetrics {
         .tag("model", model).register(registry).increment();
   }
 
-  /** Marks a version as serving (gauge 1). */
-  void serving(String model, String version) {
-    Gauge.builder("swell.model.serving", () -> 1).description("the version serving")
-        .tags("model", model, "version", version).register(registry);
-  }
-
-  /** Removes a version's serving gauge and its prediction timers (it no longer serves). */
-  private void retired(String model, String version) {
-    registry.getMeters().stream()
-        .filter(m -> (m.getId().getName().equals("swell.model.serving")
-            || m.getId().getName().equals("swell.predictions"))
-            && model.equals(m.getId().getTag("model")) && version.equals(m.getId().getTag("version")))
-        .forEach(registry::remove);
+  /** A predictor starts (true) or stops (false) serving a version. */
+  void serving(String model, String version, boolean starts) {
+    java.util.concurrent.atomic.AtomicInteger n = serving.computeIfAbsent(model + "@" + version, k -> {
+      java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+      Gauge.builder("swell.model.serving", count, java.util.concurrent.atomic.AtomicInteger::get)
+          .description("predictors the version serves").tags("model", model, "version", version).register(registry);
+      return count;
+    });
+    if (starts) {
+      n.incrementAndGet();
+    } else {
+      n.decrementAndGet();
+    }
   }
 }

@@ -1,8 +1,6 @@
 package dev.swell.core;
 
 import dev.swell.api.BackendException;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Predictor;
 import dev.swell.api.VersionSelector;
@@ -17,11 +15,18 @@ import dev.swell.core.cache.ResultCache;
 import dev.swell.core.drift.DriftMonitor;
 import dev.swell.core.drift.DriftPolicy;
 import dev.swell.core.drift.DriftReference;
+import dev.swell.core.event.LoadFailed;
+import dev.swell.core.event.Subscription;
+import dev.swell.core.event.SwellEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,17 +50,23 @@ import org.slf4j.LoggerFactory;
  * (add {@code dev.swell:swell-onnx} to the class path for ONNX models), or registered explicitly
  * with {@link Builder#backend(BackendProvider)}. A backend is started on first use.
  *
- * <p>Given a {@link ModelRepository} (Swell's file registry, in practice), it hosts versions on
- * demand: {@link #predictor(String, VersionSelector)} follows an alias, swapping versions without
- * failing a request. Everything else is opt-in on the builder: a residency limit
- * ({@link Builder#maxResidentVersions}), Micrometer meters ({@link Builder#meterRegistry}, or
- * {@link #bindTo} later), latency and error alerts ({@link Builder#alertPolicy}), input-drift
- * monitoring ({@link Builder#driftPolicy}), a result cache ({@link Builder#resultCache}), dynamic
- * batching ({@link Builder#batching}) and an admission limit ({@link Builder#maxInFlight}).
- * {@link #health()} reports on all of it.
+ * <p>One runtime holds one loaded copy per (model, version), shared by every predictor that
+ * selects it and freed when the last one closes. Given a {@link ModelRepository} (Swell's file
+ * registry, in practice), {@link #predictor(String, VersionSelector)} follows an alias, swapping
+ * versions without failing a request. Requests may carry {@link dev.swell.api.RequestOptions}:
+ * a deadline (a queued request is dropped, a running one cancelled in the backend), a priority
+ * (low requests are shed first under {@link Builder#admission} limits) and a request id.
+ * Everything else is opt-in on the builder: residency limits by count and by memory
+ * ({@link Builder#maxResidentVersions}, {@link Builder#memoryBudget}), Micrometer meters
+ * ({@link Builder#meterRegistry}, or {@link #bindTo} later), latency and error alerts
+ * ({@link Builder#alertPolicy}), input-drift monitoring ({@link Builder#driftPolicy}), a result
+ * cache ({@link Builder#resultCache}) and dynamic batching ({@link Builder#batching}). Lifecycle
+ * events (loaded, swapped, refused, failed, evicted, unloaded, drift, alerts) go to listeners
+ * subscribed with {@link #on}. {@link #health()} reports on all of it.
  *
  * <p>Thread-safe. {@link #close()} closes every predictor it handed out, then the backends; it is
- * idempotent.
+ * idempotent. Time is read from the builder's {@link Ticker} and {@link Clock}, threads are made
+ * by its {@link ThreadFactory}, so tests control both.
  *
  * <pre>{@code
  * try (Swell swell = Swell.builder().build();
@@ -87,28 +99,36 @@ public final class Swell implements AutoCloseable, MeterBinder {
   private final Duration refreshInterval;
   private final int warmupRuns;
   private final boolean allowIncompatibleSwaps;
-  /** Loads and warms new versions, one at a time, off the request threads. */
+  private final Ticker ticker;
+  private final Clock clock;
+  private final ThreadFactory threads;
+  /** Loads and warms new versions for following predictors, one at a time, off the request threads. */
   private final ExecutorService loaderPool;
   /** Drains and closes retired versions. */
   private final ExecutorService retirePool;
   private final java.util.concurrent.ScheduledExecutorService refresher;
   private AutoCloseable repositoryWatch; // guarded by this
   private final ModelMetrics metrics;
-  private final Residency residency;
+  private final Events events = new Events();
+  private final Hosts hosts;
+  private final Deadlines deadlines;
   private final AlertPolicy alertPolicy;
   private final DriftPolicy driftPolicy;
   private final CachePolicy cachePolicy;
   private final BatchPolicy batchPolicy;
-  private final int maxInFlight;
+  private final AdmissionPolicy admission;
+  private final Duration defaultTimeout;
+  private final Map<String, Duration> timeouts;
   private final ResultCache resultCache; // null without a cache policy
   private final Map<String, DriftMonitor> drift = new ConcurrentHashMap<>();
-  private final List<java.util.function.Consumer<DriftMonitor.DriftEvent>> driftListeners =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, AlertMonitor> alertMonitors = new ConcurrentHashMap<>();
-  private final List<java.util.function.Consumer<AlertEvent>> alertListeners = AlertMonitor.newListenerList();
+  private final List<Consumer<AlertEvent>> alertListeners = AlertMonitor.newListenerList();
   private volatile boolean closed;
 
   private Swell(Builder b) {
+    this.ticker = b.ticker;
+    this.clock = b.clock;
+    this.threads = b.threadFactory;
     this.backends = Backends.discover(b.providers, b.serviceLoader,
         b.classLoader != null ? b.classLoader : Thread.currentThread().getContextClassLoader(),
         b.backendConfig);
@@ -129,14 +149,20 @@ public final class Swell implements AutoCloseable, MeterBinder {
     this.retirePool = Executors.newCachedThreadPool(daemonThreads("swell-retire-"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("swell-refresh-"));
     this.metrics = new ModelMetrics(b.meterRegistry);
-    this.residency = new Residency(b.maxResidentVersions, retirePool, drainTimeout.toNanos(), metrics);
+    this.hosts = new Hosts(this::host, b.maxResidentVersions, b.memoryBudget, retirePool, drainTimeout.toNanos(),
+        metrics, events);
+    this.deadlines = new Deadlines(threads, ticker);
     this.alertPolicy = b.alertPolicy;
     this.driftPolicy = b.driftPolicy;
     this.cachePolicy = b.cachePolicy;
     this.batchPolicy = b.batchPolicy;
-    this.maxInFlight = b.maxInFlight;
+    this.admission = b.admission != null ? b.admission
+        : b.maxInFlight > 0 ? AdmissionPolicy.maxConcurrent(b.maxInFlight).reserveForHigh(0).maxQueued(0).build()
+        : null;
+    this.defaultTimeout = b.defaultTimeout;
+    this.timeouts = Map.copyOf(b.timeouts);
     this.resultCache = cachePolicy == null ? null
-        : new ResultCache(cachePolicy, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        : new ResultCache(cachePolicy, ticker::read);
     if (resultCache != null) {
       metrics.cacheGauges(resultCache);
     }
@@ -160,6 +186,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
         }
       }), ms, ms, TimeUnit.MILLISECONDS);
     }
+    alertListeners.add(events::publish);
   }
 
   /**
@@ -176,13 +203,44 @@ public final class Swell implements AutoCloseable, MeterBinder {
   }
 
   /**
-   * Adds a listener of latency and error-rate alerts (see {@link Builder#alertPolicy}). Its
-   * failures are logged and ignored.
+   * Subscribes to the runtime's events of one type (or {@link SwellEvent} for all): lifecycle
+   * events of {@code dev.swell.core.event}, {@link AlertEvent}s and drift events. Listeners run on
+   * the thread that made the event (a loader, the timer, a request that reloaded an evicted
+   * version) and must be quick; their failures are logged and ignored.
+   *
+   * <pre>{@code
+   * Subscription s = swell.on(VersionSwapped.class, e -> log.info("{} now serves {}", e.model(), e.to()));
+   * s.close();   // unsubscribe
+   * }</pre>
+   *
+   * @param type the event type
+   * @param listener the listener
+   * @param <E> the event type
+   * @return the subscription; close it to unsubscribe
+   */
+  public <E extends SwellEvent> Subscription on(Class<E> type, Consumer<? super E> listener) {
+    return events.subscribe(type, listener);
+  }
+
+  /**
+   * Subscribes to latency and error-rate alerts (see {@link Builder#alertPolicy}).
    *
    * @param listener called on the runtime's timer thread when a model starts or stops alerting
+   * @return the subscription; close it to unsubscribe
    */
-  public void onAlert(java.util.function.Consumer<AlertEvent> listener) {
-    alertListeners.add(Objects.requireNonNull(listener, "listener"));
+  public Subscription onAlert(Consumer<AlertEvent> listener) {
+    return on(AlertEvent.class, listener);
+  }
+
+  /**
+   * Subscribes to input-drift events (see {@link Builder#driftPolicy}): a feature's PSI went above
+   * the threshold, or came back under it.
+   *
+   * @param listener called on the runtime's timer thread
+   * @return the subscription; close it to unsubscribe
+   */
+  public Subscription onDrift(Consumer<DriftMonitor.DriftEvent> listener) {
+    return on(DriftMonitor.DriftEvent.class, listener);
   }
 
   /** Resolves a selector to an artifact; the repository, seen from the runtime. */
@@ -204,7 +262,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
    * {@value #FILE_VERSION}. The backend is chosen by the file's extension.
    *
    * @param file the model file, such as {@code model.onnx}
-   * @return a predictor that owns the loaded model; close it to free the model
+   * @return a predictor holding the loaded model; close it to free the model
    * @throws BackendException if no backend can load it, or loading fails
    * @throws IllegalStateException if the runtime is closed
    */
@@ -219,7 +277,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
    *
    * @param name the model's name, used in responses, errors and metrics
    * @param file the model file
-   * @return a predictor that owns the loaded model; close it to free the model
+   * @return a predictor holding the loaded model; close it to free the model
    * @throws BackendException if no backend can load it, or loading fails
    * @throws IllegalStateException if the runtime is closed
    */
@@ -228,19 +286,31 @@ public final class Swell implements AutoCloseable, MeterBinder {
   }
 
   /**
-   * Loads an artifact and warms it up ({@link Builder#warmupRuns}).
+   * Loads an artifact and warms it up ({@link Builder#warmupRuns}), or shares the copy another
+   * predictor of the same version holds.
    *
    * @param artifact the model's identity, format and file
-   * @return a predictor that owns the loaded model; close it to free the model
+   * @return a predictor holding the loaded model; close it to free the model
    * @throws BackendException if no backend can load it, or loading fails
+   * @throws dev.swell.api.OverloadException if it cannot fit the memory budget
    * @throws IllegalStateException if the runtime is closed
    */
   public Predictor load(ModelArtifact artifact) {
     Objects.requireNonNull(artifact, "artifact");
     ensureOpen();
-    HostedVersion hosted = loadWarm(artifact, null);
-    LocalPredictor p = new LocalPredictor(hosted, this::loadWarm, asyncExecutor, drainTimeout.toNanos(),
-        open::remove);
+    HostedVersion hosted;
+    try {
+      hosted = leases.acquire(artifact, null).host();
+    } catch (RuntimeException e) {
+      events.publish(new LoadFailed(artifact.name(), artifact.version(), String.valueOf(e.getMessage()),
+          Duration.ZERO));
+      throw e;
+    }
+    metrics.serving(artifact.name(), artifact.version(), true);
+    LocalPredictor p = new LocalPredictor(hosted, leases, asyncExecutor, lp -> {
+      open.remove(lp);
+      metrics.serving(artifact.name(), artifact.version(), false);
+    });
     open.add(p);
     if (closed) { // closed while loading: do not leak the model
       p.close();
@@ -251,12 +321,11 @@ public final class Swell implements AutoCloseable, MeterBinder {
 
   /**
    * Resolves a version of a model in the runtime's {@link ModelRepository} (such as Swell's file
-   * registry) and loads it. The predictor is pinned to the version resolved now; following an
-   * alias as it moves arrives with the serving runtime.
+   * registry) and loads it, pinned to the version resolved now.
    *
    * @param model the model's name
    * @param selector which version: exact, alias, latest, latest stable or range
-   * @return a predictor that owns the loaded version; close it to free the model
+   * @return a predictor holding the loaded version; close it to free the model
    * @throws IllegalStateException if the runtime has no repository, or is closed
    * @throws dev.swell.api.ModelNotFoundException if nothing matches the selector
    * @throws dev.swell.api.IntegrityException if the version's files are damaged
@@ -276,9 +345,11 @@ public final class Swell implements AutoCloseable, MeterBinder {
    * Returns a predictor bound to a selector of the runtime's {@link ModelRepository}. An exact
    * version is loaded once. A moving selector (an alias such as {@code production}, latest, a
    * range) is followed: when it names another version, that version is loaded on the runtime's
-   * loader thread, checked for a compatible signature, warmed up, and swapped in atomically; the
-   * old version finishes its in-flight calls and is closed. No request fails because of a swap. A
-   * version that fails to load or warm up is not swapped in; the old one keeps serving.
+   * loader thread (or shared, if another predictor holds it), checked for a compatible signature,
+   * warmed up, and swapped in atomically; the old version finishes its in-flight calls and is
+   * released. No request fails because of a swap. A version that fails to resolve, load or warm
+   * up is not swapped in; the old one keeps serving, health says which version was wanted and
+   * why, and it is retried after 1 s, doubling up to 60 s.
    *
    * <p>The runtime re-resolves every {@link Builder#refreshInterval refresh interval}, and at once
    * when the repository reports a change (Swell's file registry does, within a second).
@@ -300,9 +371,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
     if (!selector.isMoving()) {
       return load(repository.resolve(model, selector));
     }
-    FollowingPredictor p = new FollowingPredictor(model, selector, repository::resolve, this::host,
-        this::loadWarm, asyncExecutor, retirePool, drainTimeout.toNanos(), warmupRuns, allowIncompatibleSwaps,
-        following::remove, metrics);
+    FollowingPredictor p = new FollowingPredictor(model, selector, repository::resolve, leases, asyncExecutor,
+        allowIncompatibleSwaps, following::remove, metrics, events, ticker);
     following.add(p);
     startFollowing();
     if (closed) {
@@ -346,14 +416,43 @@ public final class Swell implements AutoCloseable, MeterBinder {
     }
   }
 
-  /** Loads an artifact into a backend and wraps it for hosting. */
+  /** Takes and gives back shared copies, counting loads in the metrics and telling listeners of failures. */
+  private final Leases leases = new Leases() {
+    @Override
+    public Hosts.Lease acquire(ModelArtifact artifact, NamedTensors recent) {
+      ensureOpen();
+      long start = ticker.read();
+      try {
+        Hosts.Lease lease = hosts.acquire(artifact, recent, warmupRuns);
+        if (lease.fresh()) {
+          metrics.recordLoad(artifact.name(), true, ticker.read() - start);
+        }
+        return lease;
+      } catch (RuntimeException e) {
+        metrics.recordLoad(artifact.name(), false, ticker.read() - start);
+        throw e;
+      }
+    }
+
+    @Override
+    public void release(HostedVersion host) {
+      hosts.release(host, false);
+    }
+
+    @Override
+    public void releaseLater(HostedVersion host) {
+      hosts.release(host, true);
+    }
+  };
+
+  /** Loads an artifact into a backend and builds its pipeline (not warmed). */
   private HostedVersion host(ModelArtifact artifact) {
     if (!Files.isRegularFile(artifact.file())) {
       throw new BackendException("model file " + artifact.file() + " does not exist or is not a "
           + "regular file", artifact.name(), artifact.version(), null);
     }
     LoadedModel loaded;
-    long start = System.nanoTime();
+    long start = ticker.read();
     try {
       loaded = backends.backendFor(artifact).load(artifact);
     } catch (BackendException e) {
@@ -362,18 +461,16 @@ public final class Swell implements AutoCloseable, MeterBinder {
       throw new BackendException("loading " + artifact.file() + " failed: " + e.getMessage(),
           artifact.name(), artifact.version(), e);
     }
-    log.info("loaded model '{}' {} from {} on {} in {} ms: {}", artifact.name(), artifact.version(),
-        artifact.file(), loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.signature());
-    metrics.loaded(artifact.name(), artifact.version());
     AlertMonitor alerts = alertPolicy == null ? null : alertMonitors.computeIfAbsent(artifact.name(),
-        m -> new AlertMonitor(m, alertPolicy, System::nanoTime, alertListeners));
-    HostedVersion hosted = new HostedVersion(artifact, loaded, maxInputElements, metrics, alerts, residency,
+        m -> new AlertMonitor(m, alertPolicy, ticker::read, alertListeners));
+    Duration timeout = timeouts.getOrDefault(artifact.name(), defaultTimeout);
+    HostedVersion.Stages stages = new HostedVersion.Stages(maxInputElements, metrics, alerts,
         driftMonitors(artifact, loaded.signature()),
         resultCache != null && cachePolicy.caches(artifact.name()) ? resultCache : null,
         batchPolicy != null && batchPolicy.batches(artifact.name()) ? batchPolicy : null,
-        daemonThreads("swell-batch-"), maxInFlight);
-    hosted.addLoadTime(System.nanoTime() - start);
-    residency.add(hosted);
+        daemonThreads("swell-batch-"), admission, deadlines, timeout == null ? 0 : timeout.toNanos(), ticker);
+    HostedVersion hosted = new HostedVersion(artifact, loaded, stages, clock.millis());
+    hosted.addLoadTime(ticker.read() - start);
     return hosted;
   }
 
@@ -389,7 +486,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
     List<DriftMonitor> monitors = new ArrayList<>();
     for (dev.swell.api.TensorSpec s : signature.inputs()) {
       if ((s.dtype() != dev.swell.api.DType.FLOAT32 && s.dtype() != dev.swell.api.DType.FLOAT64)
-          || s.rank() == 0 || s.isDynamic(s.rank() - 1) || s.dim(s.rank() - 1) > driftPolicy.maxFeatures()) {
+          || s.rank() < 1 || s.isDynamic(s.rank() - 1) || s.dim(s.rank() - 1) > driftPolicy.maxFeatures()) {
         continue;
       }
       int features = (int) s.dim(s.rank() - 1);
@@ -398,13 +495,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
           return old;
         }
         DriftMonitor fresh = driftPolicy.newMonitor(artifact.name(), s.name(), features);
-        fresh.onDrift(e -> driftListeners.forEach(l -> {
-          try {
-            l.accept(e);
-          } catch (RuntimeException ex) {
-            log.warn("drift listener failed on {}", e, ex);
-          }
-        }));
+        fresh.onDrift(events::publish);
         fresh.bindTo(metrics.registry());
         return fresh;
       });
@@ -425,16 +516,6 @@ public final class Swell implements AutoCloseable, MeterBinder {
   }
 
   /**
-   * Adds a listener of input-drift events (see {@link Builder#driftPolicy}): a feature's PSI went
-   * above the threshold, or came back under it. Its failures are logged and ignored.
-   *
-   * @param listener called on the runtime's timer thread
-   */
-  public void onDrift(java.util.function.Consumer<DriftMonitor.DriftEvent> listener) {
-    driftListeners.add(Objects.requireNonNull(listener, "listener"));
-  }
-
-  /**
    * Returns the drift monitors, one per monitored model input (none without a drift policy), to
    * read their last PSI and KS or to check them now.
    *
@@ -442,38 +523,6 @@ public final class Swell implements AutoCloseable, MeterBinder {
    */
   public List<DriftMonitor> driftMonitors() {
     return List.copyOf(drift.values());
-  }
-
-  /**
-   * Loads a version and warms it up, counting the load (and its failure) in the metrics: a first
-   * load, or a version the runtime unloaded (see {@link Builder#maxResidentVersions}) loaded again
-   * on the thread of the call that needs it. (A swap loads first and warms up after checking the
-   * signature: {@code FollowingPredictor.refresh}.)
-   *
-   * @param recent a recent request to warm up with, or null
-   */
-  private HostedVersion loadWarm(ModelArtifact artifact, NamedTensors recent) {
-    ensureOpen();
-    long start = System.nanoTime();
-    HostedVersion fresh;
-    try {
-      fresh = host(artifact);
-    } catch (RuntimeException e) {
-      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
-      throw e;
-    }
-    try {
-      fresh.warmUp(warmupRuns, recent);
-    } catch (HostedVersion.Retired unloadedAgain) {
-      // other loads pushed it out before it served: the caller finds it evicted and retries
-    } catch (RuntimeException e) {
-      fresh.close(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      metrics.recordLoad(artifact.name(), false, System.nanoTime() - start);
-      throw e;
-    }
-    metrics.recordLoad(artifact.name(), true, System.nanoTime() - start);
-    metrics.serving(fresh.model(), fresh.version());
-    return fresh;
   }
 
   /**
@@ -485,7 +534,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
    */
   public int unload(String model) {
     Objects.requireNonNull(model, "model");
-    return residency.unload(model, null);
+    return hosts.unload(model, null);
   }
 
   /**
@@ -493,28 +542,38 @@ public final class Swell implements AutoCloseable, MeterBinder {
    *
    * @param model the model's name
    * @param version the version, such as {@code 1.2.0} or {@value #FILE_VERSION}
-   * @return how many loaded copies of it were unloaded (two predictors may each hold one)
+   * @return 1 if it was loaded, else 0 (a version has one loaded copy, however many predictors use it)
    */
   public int unload(String model, String version) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(version, "version");
-    return residency.unload(model, version);
+    return hosts.unload(model, version);
   }
 
   /**
    * Returns how many model versions are loaded now (unloaded ones and ones being closed are not
-   * counted).
+   * counted; a version shared by several predictors counts once).
    *
    * @return the number of resident versions
    */
   public int residentVersions() {
-    return residency.size();
+    return hosts.size();
+  }
+
+  /**
+   * Returns the native memory the resident versions were measured to take when they loaded (the
+   * growth of the process's resident memory while each loaded and warmed up).
+   *
+   * @return bytes
+   */
+  public long residentBytes() {
+    return hosts.footprint();
   }
 
   /**
    * Reports health: live (the runtime is open), ready (every open predictor has a loaded, warmed
    * version), and per predictor the version serving, where it runs, when it was loaded, how many
-   * swaps it made and its last failure to move to a new version (the old version still serves).
+   * swaps it made, the version its selector names if that one does not serve, and why.
    *
    * @return the current health
    */
@@ -526,12 +585,13 @@ public final class Swell implements AutoCloseable, MeterBinder {
       ready &= h != null && !p.isClosed();
       models.add(new SwellHealth.ModelStatus(p.modelName(), p.selector().toString(), h.version(),
           h.device(), java.time.Instant.ofEpochMilli(h.loadedAtMillis()), h.loadTime(), p.swaps(),
-          p.lastError(), !h.isClosing()));
+          p.lastError(), !h.isClosing(), p.wantedVersion(), h.footprintBytes()));
     }
     for (LocalPredictor p : open) {
       HostedVersion h = p.hosted();
       models.add(new SwellHealth.ModelStatus(h.model(), h.version(), h.version(), h.device(),
-          java.time.Instant.ofEpochMilli(h.loadedAtMillis()), h.loadTime(), 0, null, !h.isClosing()));
+          java.time.Instant.ofEpochMilli(h.loadedAtMillis()), h.loadTime(), 0, null, !h.isClosing(), null,
+          h.footprintBytes()));
     }
     models.sort(java.util.Comparator.comparing(SwellHealth.ModelStatus::model)
         .thenComparing(SwellHealth.ModelStatus::selector));
@@ -589,6 +649,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    hosts.closeAll();
+    deadlines.close();
     backends.close();
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
@@ -606,10 +668,11 @@ public final class Swell implements AutoCloseable, MeterBinder {
     }
   }
 
-  private static ThreadFactory daemonThreads(String prefix) {
+  private ThreadFactory daemonThreads(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      Thread t = threads.newThread(r);
+      t.setName(prefix + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
@@ -653,6 +716,17 @@ public final class Swell implements AutoCloseable, MeterBinder {
     private BatchPolicy batchPolicy;
     private int maxInFlight;
     private boolean maxInFlightSet;
+    private AdmissionPolicy admission;
+    private long memoryBudget;
+    private boolean memoryBudgetSet;
+    private Duration defaultTimeout;
+    private final Map<String, Duration> timeouts = new HashMap<>();
+    private Ticker ticker = Ticker.systemTicker();
+    private boolean tickerSet;
+    private Clock clock = Clock.systemUTC();
+    private boolean clockSet;
+    private ThreadFactory threadFactory = Executors.defaultThreadFactory();
+    private boolean threadFactorySet;
 
     /** How often predictors that follow a selector re-resolve it, by default. */
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -751,11 +825,136 @@ public final class Swell implements AutoCloseable, MeterBinder {
      */
     public Builder maxInFlight(int calls) {
       checkOnce(maxInFlightSet, "maxInFlight");
+      if (admission != null) {
+        throw new IllegalStateException("admission and maxInFlight are alternatives; admission was set");
+      }
       if (calls < 1) {
         throw new IllegalArgumentException("maxInFlight must be at least 1, was " + calls);
       }
       this.maxInFlight = calls;
       maxInFlightSet = true;
+      return this;
+    }
+
+    /**
+     * Limits the calls running at once on each loaded version, by priority (default: no limit):
+     * see {@link AdmissionPolicy}. High priority calls beyond the limit wait (bounded, up to their
+     * deadline); low ones use only unreserved capacity and are rejected at once with
+     * {@link dev.swell.api.OverloadException} otherwise.
+     *
+     * @param policy the limits
+     * @return this builder
+     */
+    public Builder admission(AdmissionPolicy policy) {
+      checkOnce(admission != null, "admission");
+      if (maxInFlightSet) {
+        throw new IllegalStateException("admission and maxInFlight are alternatives; maxInFlight was set");
+      }
+      this.admission = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Bounds the native memory of the resident versions (default: no bound). Each load is measured
+     * (Linux): what the version keeps (the growth of the process's resident memory once the load's
+     * transient buffers are freed, at least its file's size) and what the load took at its peak
+     * (the file read, weights copied and pre-packed: 2.5-3.7 times an ONNX file here). Loads are
+     * planned within nine tenths of the budget, the rest left for what no load measures: before
+     * one, the least recently used versions are unloaded until what the others keep plus the
+     * load's peak (measured at an earlier load of the file, else four times its size) fits. A
+     * version that cannot fit even alone is refused with an {@link dev.swell.api.OverloadException},
+     * and whatever served keeps serving. Freed memory is given back to the operating system
+     * ({@code malloc_trim}) after each unload and load.
+     *
+     * @param bytes at least 1
+     * @return this builder
+     */
+    public Builder memoryBudget(long bytes) {
+      checkOnce(memoryBudgetSet, "memoryBudget");
+      if (bytes < 1) {
+        throw new IllegalArgumentException("memoryBudget must be at least 1 byte, was " + bytes);
+      }
+      this.memoryBudget = bytes;
+      memoryBudgetSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the deadline of every request that gives none in its options (default: none).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder defaultTimeout(Duration timeout) {
+      checkOnce(defaultTimeout != null, "defaultTimeout");
+      this.defaultTimeout = positive(timeout, "defaultTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the deadline of requests to one model that give none in their options (overrides
+     * {@link #defaultTimeout} for it). May be called once per model.
+     *
+     * @param model the model's name
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder timeout(String model, Duration timeout) {
+      Objects.requireNonNull(model, "model");
+      if (timeouts.containsKey(model)) {
+        throw new IllegalStateException("timeout of model '" + model + "' was already set");
+      }
+      timeouts.put(model, positive(timeout, "timeout"));
+      return this;
+    }
+
+    private static Duration positive(Duration d, String option) {
+      Objects.requireNonNull(d, option);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(option + " must be positive, was " + d);
+      }
+      return d;
+    }
+
+    /**
+     * Sets the source of monotonic time for deadlines, backoffs, latencies and alert windows
+     * (default {@link Ticker#systemTicker()}): a test can drive time.
+     *
+     * @param t the ticker
+     * @return this builder
+     */
+    public Builder ticker(Ticker t) {
+      checkOnce(tickerSet, "ticker");
+      tickerSet = true;
+      this.ticker = Objects.requireNonNull(t, "ticker");
+      return this;
+    }
+
+    /**
+     * Sets the wall clock of reported times such as when a version loaded (default: UTC system
+     * clock).
+     *
+     * @param c the clock
+     * @return this builder
+     */
+    public Builder clock(Clock c) {
+      checkOnce(clockSet, "clock");
+      clockSet = true;
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /**
+     * Sets what makes the runtime's threads (loader, retire, timers, batching, async); they are
+     * named and made daemons by the runtime (default: {@link Executors#defaultThreadFactory()}).
+     *
+     * @param factory the factory
+     * @return this builder
+     */
+    public Builder threadFactory(ThreadFactory factory) {
+      checkOnce(threadFactorySet, "threadFactory");
+      threadFactorySet = true;
+      this.threadFactory = Objects.requireNonNull(factory, "threadFactory");
       return this;
     }
 

@@ -39,9 +39,13 @@ public record SwellHealth(boolean live, boolean ready, List<ModelStatus> models)
    *     still serves
    * @param resident whether the version is loaded now; false once the runtime unloaded it (a
    *     residency limit, or {@link Swell#unload}), until its next call loads it again
+   * @param wanted the version the selector names when it is not the one serving (it failed to
+   *     resolve, load, warm up, or is not compatible: {@code lastError} says why), else null
+   * @param footprintBytes the serving version's native memory as measured at load, -1 if unknown
    */
   public record ModelStatus(String model, String selector, String version, String device,
-      Instant loadedAt, java.time.Duration loadTime, long swaps, String lastError, boolean resident) {
+      Instant loadedAt, java.time.Duration loadTime, long swaps, String lastError, boolean resident,
+      String wanted, long footprintBytes) {
 
     /**
      * Returns whether the last attempt to move to a new version succeeded (or none failed).
@@ -49,7 +53,7 @@ public record SwellHealth(boolean live, boolean ready, List<ModelStatus> models)
      * @return whether there is no error to report
      */
     public boolean healthy() {
-      return lastError == null;
+      return lastError == null && wanted == null;
     }
   }
 }

@@ -238,11 +238,11 @@ class HotReloadTest {
       FollowingPredictor f = (FollowingPredictor) p;
       HostedVersion old = f.serving();
       NamedTensors in = NamedTensors.of("x", Tensor.of(new float[8], 1, 8));
-      assertThat(f.predictOn(old, in).version()).isEqualTo("1.0.1");
+      assertThat(f.predictOn(old, in, dev.swell.api.RequestOptions.DEFAULT, Long.MAX_VALUE).version()).isEqualTo("1.0.1");
       repo.move("1.0.2");
       await(() -> p.version().equals("1.0.2"), "the swap");
       // the retire pool closes the old version once its in-flight calls are done
-      await(() -> f.predictOn(old, in) == null, "the old version to retire");
+      await(() -> f.predictOn(old, in, dev.swell.api.RequestOptions.DEFAULT, Long.MAX_VALUE) == null, "the old version to retire");
       assertThat(p.predict(in).version()).isEqualTo("1.0.2");
     }
   }

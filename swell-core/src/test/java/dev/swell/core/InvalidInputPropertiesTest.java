@@ -111,7 +111,7 @@ class InvalidInputPropertiesTest {
       return false;
     }
     for (Tensor t : in.tensors()) {
-      if (t.dtype() != DType.FLOAT32 || t.rank() != 2 || t.dim(1) != 4 || t.dim(0) == 0) {
+      if (t.dtype() != DType.FLOAT32 || t.rank() != 2 || t.dim(1) != 4) {
         return false;
       }
     }

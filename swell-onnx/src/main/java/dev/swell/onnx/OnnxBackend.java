@@ -26,6 +26,7 @@ final class OnnxBackend implements Backend {
   private final OptLevel optLevel;
   private final boolean cpuArena;
   private final int cudaDevice;
+  private final long closeTimeoutNanos;
   /** Execution providers that failed once, with the reason, so they are not tried again. */
   private final Map<String, String> unavailable = new ConcurrentHashMap<>();
 
@@ -35,6 +36,8 @@ final class OnnxBackend implements Backend {
     this.optLevel = optLevel(config.option(OnnxBackendProvider.OPTIMIZATION).orElse("all"));
     this.cpuArena = Boolean.parseBoolean(config.option(OnnxBackendProvider.CPU_ARENA).orElse("true"));
     this.cudaDevice = Integer.parseInt(config.option(OnnxBackendProvider.CUDA_DEVICE).orElse("0"));
+    this.closeTimeoutNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+        Long.parseLong(config.option(OnnxBackendProvider.CLOSE_TIMEOUT).orElse("30000")));
     for (String ep : config.executionProviders()) {
       if (!ep.equals("cuda") && !ep.equals("tensorrt") && !ep.equals("cpu")) {
         throw new IllegalArgumentException("unknown execution provider '" + ep
@@ -66,7 +69,7 @@ final class OnnxBackend implements Backend {
         OnnxNativeStats.SESSIONS.incrementAndGet();
         String device = ep.equals("cpu") ? "cpu" : ep + ":" + cudaDevice;
         log.debug("model '{}' {} runs on {}", artifact.name(), artifact.version(), device);
-        return new OnnxLoadedModel(env, session, artifact, device);
+        return new OnnxLoadedModel(env, session, artifact, device, closeTimeoutNanos);
       } catch (OrtException | RuntimeException e) {
         if (session != null) {
           closeQuietly(session);

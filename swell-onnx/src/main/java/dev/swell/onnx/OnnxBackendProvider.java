@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *       {@code extended} or {@code all} (default);
  *   <li>{@value #CPU_ARENA}: whether to use ONNX Runtime's CPU memory arena ({@code true} by
  *       default);
- *   <li>{@value #CUDA_DEVICE}: the GPU to use (default 0).
+ *   <li>{@value #CUDA_DEVICE}: the GPU to use (default 0);
+ *   <li>{@value #CLOSE_TIMEOUT}: how long closing a session waits for running calls (ms, default
+ *       30,000); a session still busy then is left open, never freed under a call.
  * </ul>
  *
  * <p>It uses the process-wide {@link OrtEnvironment}, creating it if nobody has, and never closes
@@ -46,6 +48,8 @@ public final class OnnxBackendProvider implements BackendProvider {
   public static final String CPU_ARENA = "onnx.cpu-arena";
   /** Option: CUDA device id. */
   public static final String CUDA_DEVICE = "onnx.cuda.device";
+  /** Option: how long closing a session waits for its running calls, in milliseconds (default 30,000). */
+  public static final String CLOSE_TIMEOUT = "onnx.close-timeout-ms";
 
   private static final Logger log = LoggerFactory.getLogger(OnnxBackendProvider.class);
 

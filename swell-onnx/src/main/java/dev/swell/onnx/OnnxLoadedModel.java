@@ -8,6 +8,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.swell.api.BackendException;
+import dev.swell.api.DeadlineExceededException;
+import dev.swell.api.spi.RunContext;
 import dev.swell.api.DType;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Signature;
@@ -23,9 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One ONNX Runtime session. {@code run} is thread-safe (ONNX Runtime sessions are); {@code close}
- * refuses new calls and waits for running ones before freeing the session, so a close racing with
- * a run can never free memory that native code is still using.
+ * One ONNX Runtime session. {@code run} is thread-safe (ONNX Runtime sessions are); a call with a
+ * deadline gets its own run options, terminated when the runtime cancels it, so ONNX Runtime stops
+ * at its next operator. {@code close} refuses new calls and waits for running ones (up to the
+ * {@value OnnxBackendProvider#CLOSE_TIMEOUT} option) before freeing the session; a session with
+ * calls still running after that is left open rather than freed under them.
  */
 final class OnnxLoadedModel implements LoadedModel {
 
@@ -37,16 +41,19 @@ final class OnnxLoadedModel implements LoadedModel {
   private final String[] outputNames;
   private final String device;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final long closeTimeoutNanos;
   private volatile boolean closing;
   private boolean closed; // guarded by this
 
-  OnnxLoadedModel(OrtEnvironment env, OrtSession session, ModelArtifact artifact, String device)
-      throws OrtException {
+  OnnxLoadedModel(OrtEnvironment env, OrtSession session, ModelArtifact artifact, String device,
+      long closeTimeoutNanos) throws OrtException {
+    this.closeTimeoutNanos = closeTimeoutNanos;
     this.env = env;
     this.session = session;
     this.artifact = artifact;
     this.device = device;
     List<TensorSpec> in = specs(session.getInputInfo(), "input");
+    in = unshapedWhereUndeclared(in);
     List<TensorSpec> out = specs(session.getOutputInfo(), "output");
     this.signature = Signature.of(in, out);
     this.inputNames = in.stream().map(TensorSpec::name).toArray(String[]::new);
@@ -69,9 +76,30 @@ final class OnnxLoadedModel implements LoadedModel {
             + "float32, float64, float16, bfloat16, int8, uint8, int16, int32, int64, bool, string)",
             artifact.name(), artifact.version(), null);
       }
-      specs.add(TensorSpec.of(node.getName(), dtype, info.getShape()));
+      specs.add(TensorSpec.of(node.getName(), dtype, info.getShape(), info.getDimensionNames()));
     }
     return specs;
+  }
+
+  /**
+   * ONNX Runtime reports an input declared without a shape as a scalar: read the model file to
+   * tell them apart (only when some input looks like a scalar).
+   */
+  private List<TensorSpec> unshapedWhereUndeclared(List<TensorSpec> in) {
+    if (in.stream().noneMatch(s -> s.rank() == 0)) {
+      return in;
+    }
+    java.util.Set<String> shaped;
+    try {
+      shaped = OnnxGraphInputs.shaped(artifact.file());
+    } catch (java.io.IOException e) {
+      return in; // ONNX Runtime parsed it; keep its reading
+    }
+    List<TensorSpec> out = new ArrayList<>(in.size());
+    for (TensorSpec s : in) {
+      out.add(s.rank() == 0 && !shaped.contains(s.name()) ? TensorSpec.unshaped(s.name(), s.dtype()) : s);
+    }
+    return out;
   }
 
   @Override
@@ -86,6 +114,11 @@ final class OnnxLoadedModel implements LoadedModel {
 
   @Override
   public NamedTensors run(NamedTensors inputs) {
+    return run(inputs, RunContext.NONE);
+  }
+
+  @Override
+  public NamedTensors run(NamedTensors inputs, RunContext context) {
     inFlight.incrementAndGet();
     try {
       if (closing) {
@@ -93,13 +126,56 @@ final class OnnxLoadedModel implements LoadedModel {
             "model '" + artifact.name() + "' " + artifact.version() + " is closed");
       }
       OnnxEnvironment.checkCallable(artifact.name(), artifact.version());
-      return runOpen(inputs);
+      if (context == RunContext.NONE) {
+        return runOpen(inputs, null, context);
+      }
+      Terminator t = new Terminator();
+      try {
+        context.onCancel(t::terminate);
+        return runOpen(inputs, t.options, context);
+      } finally {
+        t.close();
+      }
+    } catch (OrtException e) {
+      throw new BackendException("ONNX Runtime could not make run options: " + e.getMessage(), artifact.name(),
+          artifact.version(), e);
     } finally {
       inFlight.decrementAndGet();
     }
   }
 
-  private NamedTensors runOpen(NamedTensors inputs) {
+  /**
+   * A call's run options, terminated from the timer thread when its deadline passes; closed by the
+   * call's thread once it returns. Both under one lock, so a late terminate never touches freed
+   * native memory.
+   */
+  private static final class Terminator {
+    final OrtSession.RunOptions options;
+    private boolean closed; // guarded by this
+
+    Terminator() throws OrtException {
+      options = new OrtSession.RunOptions();
+    }
+
+    synchronized void terminate() {
+      if (!closed) {
+        try {
+          options.setTerminate(true);
+        } catch (OrtException e) {
+          // the call then runs to its end; the runtime still reports the deadline
+        }
+      }
+    }
+
+    synchronized void close() {
+      if (!closed) {
+        closed = true;
+        options.close();
+      }
+    }
+  }
+
+  private NamedTensors runOpen(NamedTensors inputs, OrtSession.RunOptions options, RunContext context) {
     Map<String, OnnxTensor> onnxInputs = new HashMap<>(inputNames.length * 2);
     try {
       for (String name : inputNames) {
@@ -110,7 +186,7 @@ final class OnnxLoadedModel implements LoadedModel {
         }
         onnxInputs.put(name, OnnxTensors.toOnnx(env, t));
       }
-      OrtSession.Result result = session.run(onnxInputs);
+      OrtSession.Result result = options == null ? session.run(onnxInputs) : session.run(onnxInputs, options);
       OnnxNativeStats.RESULTS.incrementAndGet();
       try (result) {
         NamedTensors.Builder out = NamedTensors.builder();
@@ -130,6 +206,10 @@ final class OnnxLoadedModel implements LoadedModel {
       if (e instanceof BackendException) {
         throw (BackendException) e;
       }
+      if (context.cancelled()) {
+        throw new DeadlineExceededException("the deadline passed while ONNX Runtime ran the model; it stopped "
+            + "at its next operator", artifact.name(), artifact.version());
+      }
       throw new BackendException("ONNX Runtime failed to run: " + e.getMessage(), artifact.name(),
           artifact.version(), e);
     } finally {
@@ -146,10 +226,18 @@ final class OnnxLoadedModel implements LoadedModel {
       return;
     }
     closing = true;
-    while (inFlight.get() > 0) {
+    long deadline = System.nanoTime() + closeTimeoutNanos;
+    while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
       LockSupport.parkNanos(50_000);
     }
     closed = true;
+    if (inFlight.get() > 0) {
+      // freeing a session under a running call would crash the JVM: leak it instead
+      org.slf4j.LoggerFactory.getLogger(OnnxLoadedModel.class).error("model '{}' {}: {} calls still run after {} ms; "
+          + "its session is left open rather than freed under them", artifact.name(), artifact.version(),
+          inFlight.get(), closeTimeoutNanos / 1_000_000);
+      return;
+    }
     try {
       session.close();
     } catch (OrtException e) {

@@ -147,8 +147,9 @@ class FirstRequestAfterSwapTest {
     Figures cold = measure("MiniLM seq 32, no warm-up", a, b, c, in, 0, 30, 20_000_000);
     System.out.println(warm);
     System.out.println(cold);
-    // Reported, not asserted: 30 swaps of a 3-5 ms model on a shared 2-core machine are too few
-    // for a stable ratio (measured 1.00 and 1.05 with warm-up).
-    assertThat(warm.firstP50()).isPositive();
+    // The claim, with the MLP's bound: measured 0.99-1.05 with warm-up (control groups 0.98-1.06).
+    // Without warm-up MiniLM's first request is no slower here (0.95), so the positive control of
+    // this bound is the MLP's cold case above, not this model.
+    assertThat(warm.ratio()).as("first request on a warmed, swapped-in MiniLM / control").isLessThan(1.5);
   }
 }

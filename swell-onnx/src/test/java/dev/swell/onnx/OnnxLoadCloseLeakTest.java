@@ -2,106 +2,69 @@ package dev.swell.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swell.api.DType;
-import dev.swell.api.NamedTensors;
-import dev.swell.api.Predictor;
-import dev.swell.core.Swell;
-import dev.swell.core.testkit.RandomTensors;
-import dev.swell.onnx.testing.OnnxModels;
-import java.io.IOException;
+import dev.swell.core.testkit.ChildJvm;
+import dev.swell.core.testkit.Measure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Loading, running and closing a model 500 times leaves no native session or tensor open, and the
- * process's resident memory flat. The figures are printed for the notes.
+ * Native memory stays flat over load/close cycles and over cancelled calls: each run in its own
+ * child JVM with a fixed heap (so only native memory moves), the resident memory read at 13 points
+ * or more, and the least-squares slope compared with a positive control that leaks the smallest
+ * thing worth catching — one 64 KiB native tensor per cycle. The bound is a quarter of that
+ * control's slope.
  */
 class OnnxLoadCloseLeakTest {
 
   @TempDir Path dir;
 
-  static long residentKiB() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    return -1;
-  }
+  private record Run(double slopeKiBPerCycle, List<String> lines) {}
 
-  /** RSS after the heap has been collected and shrunk, so Java garbage is not counted. */
-  static long settledResidentKiB() throws Exception {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(20);
+  private Run probe(String mode, int cycles, int every) throws Exception {
+    Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs /proc");
+    try (ChildJvm.Running child = ChildJvm.builder(LeakProbe.class).jvmArg("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch")
+        .args(mode, dir.toString(), Integer.toString(cycles), Integer.toString(every)).start(dir.resolve(mode + ".txt"))) {
+      assertThat(child.process().waitFor(300, TimeUnit.SECONDS)).as(mode + " finished").isTrue();
+      assertThat(child.process().exitValue()).as("%s exit; output:%n%s", mode, child.output()).isZero();
+      List<double[]> points = new ArrayList<>();
+      for (String l : child.lines()) {
+        if (l.startsWith("reading ")) {
+          String[] f = l.split(" ");
+          points.add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
+        }
+      }
+      // the first third is warm-up (arenas, JIT, allocator caches): fit the rest
+      List<double[]> fit = points.subList(points.size() / 3, points.size());
+      double[] x = fit.stream().mapToDouble(p -> p[0]).toArray();
+      double[] y = fit.stream().mapToDouble(p -> p[1]).toArray();
+      System.out.printf("%s readings (cycle: KiB): %s%n", mode, points.stream()
+          .map(p -> (long) p[0] + ":" + (long) p[1]).collect(java.util.stream.Collectors.joining(" ")));
+      return new Run(Measure.slope(x, y), child.lines());
     }
-    return residentKiB();
   }
 
   @Test
-  @DisplayName("500 load/predict/close cycles leave no open native object and flat resident memory")
-  void loadCloseCycles() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")));
-    Path model = OnnxModels.mlp(dir, 64, 256, 16, 8);
-    NamedTensors in = NamedTensors.of("x",
-        RandomTensors.random(DType.FLOAT32, new SplittableRandom(1), 32, 64));
-    long sessionsBefore = OnnxNativeStats.openSessions();
-    try (Swell swell = Swell.builder().build()) {
-      long[] rss = new long[6];
-      int mark = 0;
-      for (int cycle = 1; cycle <= 800; cycle++) {
-        try (Predictor p = swell.load(model)) {
-          for (int k = 0; k < 4; k++) {
-            p.predict(in);
-          }
-          assertThat(OnnxNativeStats.openSessions()).isEqualTo(sessionsBefore + 1);
-        }
-        assertThat(OnnxNativeStats.openSessions()).isEqualTo(sessionsBefore);
-        assertThat(OnnxNativeStats.openTensors()).isZero();
-        assertThat(OnnxNativeStats.openResults()).isZero();
-        // 300 cycles of warm-up (arenas, JIT, allocator caches), then a reading every 100 cycles
-        if (cycle >= 300 && cycle % 100 == 0) {
-          rss[mark++] = settledResidentKiB();
-        }
-      }
-      // median of the last three readings against the median of the first three: a leak grows
-      // steadily and shows; one reading caught at an allocator spike does not fail the test
-      // (a clean-clone run once read +17 MiB that way while repeated runs read +1.7 to +2.7 MiB)
-      long growth = median3(rss[3], rss[4], rss[5]) - median3(rss[0], rss[1], rss[2]);
-
-      // The test's power: what 100 sessions that are never closed cost.
-      List<Predictor> leaked = new ArrayList<>();
-      long beforeLeak = settledResidentKiB();
-      for (int i = 0; i < 100; i++) {
-        Predictor p = swell.load(model);
-        p.predict(in);
-        leaked.add(p);
-      }
-      long perLeakedSession = (settledResidentKiB() - beforeLeak) / 100;
-      leaked.forEach(Predictor::close);
-
-      System.out.printf("load/close leak check: RSS every 100 cycles from cycle 300 to 800: %s KiB; "
-          + "growth (median of last 3 - median of first 3, 300 cycles apart) %d KiB (%.2f KiB/cycle); "
-          + "one session never closed costs %d KiB%n",
-          java.util.Arrays.toString(rss), growth, growth / 300.0, perLeakedSession);
-      assertThat(perLeakedSession).as("a leaked session is visible in RSS").isGreaterThan(100);
-      // 300 leaked sessions would add 300 x perLeakedSession (~87 MiB); allow a quarter of one
-      // session per cycle. Full-suite runs on clean clones read up to +10.7 MiB here (twice in
-      // four), runs of this class alone -2 to +2.7 MiB: the machine's memory management (DAMON
-      // and huge-page collapse run here) moves RSS by megabytes, so a tighter bound would flake.
-      assertThat(growth).as("resident growth over 300 cycles, KiB (readings %s)", java.util.Arrays.toString(rss))
-          .isLessThan(75 * perLeakedSession);
-      assertThat(OnnxNativeStats.openSessions()).isEqualTo(sessionsBefore);
-    }
-  }
-
-  private static long median3(long a, long b, long c) {
-    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+  @DisplayName("load/close cycles and 10,000 cancelled calls leave native memory flat; a 64 KiB leak per cycle shows")
+  void nativeMemoryIsFlat() throws Exception {
+    Run control = probe("load-close-leak", 600, 30);
+    Run clean = probe("load-close", 600, 30);
+    Run cancel = probe("cancel", 10_000, 500);
+    String openLine = clean.lines().stream().filter(l -> l.startsWith("open ")).findFirst().orElseThrow();
+    System.out.printf("native memory slopes (KiB per cycle, fitted over the last two thirds of the readings): "
+            + "load/close %.2f, 10,000 cancelled calls %.3f; positive control (one 64 KiB tensor leaked per cycle) "
+            + "%.2f; %s; %s%n", clean.slopeKiBPerCycle(), cancel.slopeKiBPerCycle(), control.slopeKiBPerCycle(),
+        openLine, cancel.lines().stream().filter(l -> l.startsWith("completed")).findFirst().orElse(""));
+    assertThat(control.slopeKiBPerCycle()).as("the control's leak is visible").isGreaterThan(32);
+    double bound = control.slopeKiBPerCycle() / 4;
+    assertThat(clean.slopeKiBPerCycle()).as("load/close cycles, KiB per cycle").isLessThan(bound);
+    assertThat(cancel.slopeKiBPerCycle()).as("cancelled calls, KiB per call").isLessThan(bound);
+    assertThat(openLine).startsWith("open 0 0 0");
   }
 }

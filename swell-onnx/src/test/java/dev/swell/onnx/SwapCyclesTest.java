@@ -78,7 +78,7 @@ class SwapCyclesTest {
       for (int i = 0; i < 20; i++) {
         p.predict(in);
       }
-      rss[0] = OnnxLoadCloseLeakTest.settledResidentKiB();
+      rss[0] = dev.swell.core.testkit.Measure.settledResidentKiB();
       for (int cycle = 0; cycle < 1000; cycle++) {
         String target = repo.onB ? "1.0.0" : "2.0.0";
         repo.flip();
@@ -95,7 +95,7 @@ class SwapCyclesTest {
         }
         if (cycle % 100 == 99) {
           Thread.sleep(50); // let the retired session close
-          rss[(cycle + 1) / 100] = OnnxLoadCloseLeakTest.settledResidentKiB();
+          rss[(cycle + 1) / 100] = dev.swell.core.testkit.Measure.settledResidentKiB();
         }
       }
       assertThat(OnnxNativeStats.openSessions()).as("one session serving").isEqualTo(sessionsBefore + 1);

@@ -38,6 +38,30 @@ public interface LoadedModel extends AutoCloseable {
    */
   NamedTensors run(NamedTensors inputs);
 
+  /**
+   * Runs the model once, stopping early if the call is cancelled (its deadline passed). The
+   * default ignores cancellation and calls {@link #run(NamedTensors)}.
+   *
+   * @param inputs one tensor per input, named as in the signature
+   * @param context tells whether to stop; register how with {@link RunContext#onCancel}
+   * @return every output, in the signature's order
+   * @throws dev.swell.api.DeadlineExceededException if the call was cancelled and stopped
+   * @throws dev.swell.api.BackendException if the engine fails
+   * @throws IllegalStateException if the model is closed
+   */
+  default NamedTensors run(NamedTensors inputs, RunContext context) {
+    return run(inputs);
+  }
+
+  /**
+   * Returns the native memory this model holds, as the backend knows it.
+   *
+   * @return bytes, or -1 when the backend cannot tell (the runtime then measures the process)
+   */
+  default long nativeBytes() {
+    return -1;
+  }
+
   /** Frees the model's native resources once no call is running. Idempotent. */
   @Override
   void close();

@@ -1,6 +1,7 @@
 package dev.swell.core.batch;
 
 import dev.swell.api.NamedTensors;
+import dev.swell.api.DeadlineExceededException;
 import dev.swell.api.OverloadException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * ({@code Swell.builder().batching(...)}); it also works alone. Thread-safe.
  *
  * <pre>{@code
- * DynamicBatcher batcher = new DynamicBatcher("fraud", "1.2.0", loadedModel::run,
- *     BatchPolicy.maxRows(32), Executors.defaultThreadFactory(), rows -> {});
- * NamedTensors out = batcher.submit(validatedInputs);   // from any number of threads
+ * DynamicBatcher batcher = new DynamicBatcher("fraud", "1.2.0", (in, deadline) -> loadedModel.run(in),
+ *     BatchPolicy.maxRows(32), Executors.defaultThreadFactory(), rows -> {}, System::nanoTime);
+ * NamedTensors out = batcher.submit(validatedInputs, Long.MAX_VALUE);   // from any number of threads
  * batcher.close();                                      // runs what is queued, then stops
  * }</pre>
  */
@@ -35,21 +35,37 @@ public final class DynamicBatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
 
+  /** Runs one (joined) request, stopping at a deadline ({@code Long.MAX_VALUE}: none). */
+  @FunctionalInterface
+  public interface Runner {
+    /**
+     * Runs.
+     *
+     * @param inputs validated inputs
+     * @param deadline on the batcher's ticker
+     * @return the outputs
+     */
+    NamedTensors run(NamedTensors inputs, long deadline);
+  }
+
   /** A request waiting for its batch. */
   private static final class Pending {
     final NamedTensors inputs;
     final long rows;
+    final long deadline;
     final CompletableFuture<NamedTensors> result = new CompletableFuture<>();
 
-    Pending(NamedTensors inputs) {
+    Pending(NamedTensors inputs, long deadline) {
       this.inputs = inputs;
       this.rows = inputs.tensors().get(0).rank() == 0 ? 1 : inputs.tensors().get(0).dim(0);
+      this.deadline = deadline;
     }
   }
 
   private final String model;
   private final String version;
-  private final UnaryOperator<NamedTensors> runner;
+  private final Runner runner;
+  private final java.util.function.LongSupplier ticker;
   private final int maxRows;
   private final long maxDelayNanos;
   private final BlockingQueue<Pending> queue;
@@ -67,12 +83,14 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param policy rows per call, delay, queue bound, workers
    * @param threads makes the batching threads
    * @param rowsPerCall told the rows of every call made
+   * @param ticker nanoseconds, the clock deadlines are read on
    */
-  public DynamicBatcher(String model, String version, UnaryOperator<NamedTensors> runner, BatchPolicy policy,
-      ThreadFactory threads, LongConsumer rowsPerCall) {
+  public DynamicBatcher(String model, String version, Runner runner, BatchPolicy policy,
+      ThreadFactory threads, LongConsumer rowsPerCall, java.util.function.LongSupplier ticker) {
     this.model = model;
     this.version = version;
     this.runner = runner;
+    this.ticker = ticker;
     this.maxRows = policy.maxRows();
     this.maxDelayNanos = policy.maxDelay().toNanos();
     this.queue = new ArrayBlockingQueue<>(policy.queueCapacity());
@@ -90,21 +108,40 @@ public final class DynamicBatcher implements AutoCloseable {
    * batch was tried) and waits for their outputs.
    *
    * @param validInputs the request
+   * @param deadline when the caller stops waiting, on the ticker ({@code Long.MAX_VALUE}: never);
+   *     a request still queued then is dropped before it reaches the model
    * @return its outputs
    * @throws OverloadException at once if the queue is full
+   * @throws DeadlineExceededException when the deadline passes first
+   * @throws IllegalStateException if the batcher is closed
    * @throws RuntimeException whatever the runner threw for this request
    */
-  public NamedTensors submit(NamedTensors validInputs) {
-    Pending p = new Pending(validInputs);
+  public NamedTensors submit(NamedTensors validInputs, long deadline) {
+    if (stopping) {
+      throw new IllegalStateException("the batcher of model '" + model + "' " + version + " is closed");
+    }
+    Pending p = new Pending(validInputs, deadline);
     if (!queue.offer(p)) {
       throw new OverloadException("the batching queue holds " + queue.size() + " requests, its capacity; "
           + "retry later or raise BatchPolicy.queueCapacity", model, version);
+    }
+    if (stopping && queue.remove(p)) { // closed while offering: its workers may be gone
+      throw new IllegalStateException("the batcher of model '" + model + "' " + version + " is closed");
     }
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          return p.result.get();
+          if (deadline == Long.MAX_VALUE) {
+            return p.result.get();
+          }
+          long left = deadline - ticker.getAsLong();
+          if (left <= 0) {
+            throw expired(p);
+          }
+          return p.result.get(left, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw expired(p);
         } catch (InterruptedException e) {
           interrupted = true; // the batch will complete; the caller learns of the interrupt after
         } catch (ExecutionException e) {
@@ -123,6 +160,14 @@ public final class DynamicBatcher implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** The caller gives up: dropped if still queued, abandoned (its slice ignored) if running. */
+  private DeadlineExceededException expired(Pending p) {
+    boolean queued = queue.remove(p);
+    p.result.cancel(false);
+    return new DeadlineExceededException("the deadline passed " + (queued ? "while the request waited for a batch; "
+        + "it never reached the model" : "while its batch ran"), model, version);
   }
 
   private void loop() {
@@ -172,7 +217,25 @@ public final class DynamicBatcher implements AutoCloseable {
     return batch;
   }
 
-  private void runBatch(List<Pending> batch) {
+  private void runBatch(List<Pending> all) {
+    List<Pending> batch = new ArrayList<>(all.size());
+    long now = ticker.getAsLong();
+    long deadline = Long.MIN_VALUE;
+    for (Pending p : all) {
+      if (p.result.isDone()) {
+        continue; // its caller gave up
+      }
+      if (p.deadline != Long.MAX_VALUE && now - p.deadline >= 0) {
+        p.result.completeExceptionally(new DeadlineExceededException("the deadline passed while the request "
+            + "waited for a batch; it never reached the model", model, version));
+        continue;
+      }
+      batch.add(p);
+      deadline = Math.max(deadline, p.deadline);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
     if (batch.size() > 1) {
       List<NamedTensors> inputs = new ArrayList<>(batch.size());
       long[] rows = new long[batch.size()];
@@ -184,7 +247,7 @@ public final class DynamicBatcher implements AutoCloseable {
       }
       List<NamedTensors> parts = null;
       try {
-        parts = TensorBatching.split(runner.apply(TensorBatching.join(inputs)), rows);
+        parts = TensorBatching.split(runner.run(TensorBatching.join(inputs), deadline), rows);
       } catch (RuntimeException joinedFailed) {
         log.debug("a joined call of {} requests failed; running them one by one", batch.size(), joinedFailed);
       }
@@ -198,7 +261,7 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     for (Pending p : batch) {
       try {
-        NamedTensors out = runner.apply(p.inputs);
+        NamedTensors out = runner.run(p.inputs, p.deadline);
         rowsPerCall.accept(p.rows);
         p.result.complete(out);
       } catch (RuntimeException | Error e) {

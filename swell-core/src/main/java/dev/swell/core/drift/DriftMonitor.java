@@ -35,7 +35,8 @@ public final class DriftMonitor {
   private static final Logger log = LoggerFactory.getLogger(DriftMonitor.class);
 
   /** A change of a feature's drift state. */
-  public record DriftEvent(String model, String input, int feature, double psi, double ks, boolean drifting) {}
+  public record DriftEvent(String model, String input, int feature, double psi, double ks, boolean drifting)
+      implements dev.swell.core.event.SwellEvent {}
 
   private final String model;
   private final String input;

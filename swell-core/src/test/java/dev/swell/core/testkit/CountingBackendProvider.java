@@ -18,6 +18,7 @@ public final class CountingBackendProvider implements BackendProvider {
 
   private final BackendProvider delegate;
   private final AtomicLong runs = new AtomicLong();
+  private final AtomicLong loads = new AtomicLong();
 
   /**
    * Wraps a provider.
@@ -26,6 +27,15 @@ public final class CountingBackendProvider implements BackendProvider {
    */
   public CountingBackendProvider(BackendProvider delegate) {
     this.delegate = delegate;
+  }
+
+  /**
+   * Returns the number of models the wrapped backend loaded.
+   *
+   * @return the count
+   */
+  public long loads() {
+    return loads.get();
   }
 
   /**
@@ -64,6 +74,7 @@ public final class CountingBackendProvider implements BackendProvider {
       @Override
       public LoadedModel load(ModelArtifact artifact) {
         LoadedModel m = b.load(artifact);
+        loads.incrementAndGet();
         return new LoadedModel() {
           @Override
           public Signature signature() {
@@ -79,6 +90,12 @@ public final class CountingBackendProvider implements BackendProvider {
           public NamedTensors run(NamedTensors inputs) {
             runs.incrementAndGet();
             return m.run(inputs);
+          }
+
+          @Override
+          public NamedTensors run(NamedTensors inputs, dev.swell.api.spi.RunContext context) {
+            runs.incrementAndGet();
+            return m.run(inputs, context);
           }
 
           @Override

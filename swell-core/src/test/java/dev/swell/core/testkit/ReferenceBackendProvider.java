@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>With {@code failing=true} a model loads but every {@code run} fails; with
  * {@code fail_on_negative=true} a run fails when any float input element is negative; with
- * {@code delay_ms=N} every run first sleeps N ms (a slow model, for queueing tests). It also
+ * {@code delay_ms=N} every run first waits N ms, or less when the call is cancelled (a slow model,
+ * for queueing and deadline tests; {@link #cancelledRuns()} counts the stopped ones). It also
  * records the rows (first dimension of the first input) of every run ({@link #rowsPerRun()}).
  *
  * <p>It counts the calls that reach it ({@link #runs()}) and the models it has open
@@ -48,11 +49,21 @@ public final class ReferenceBackendProvider implements BackendProvider {
   public static final String NAME = "reference";
 
   private final AtomicLong runs = new AtomicLong();
+  private final AtomicLong cancelledRuns = new AtomicLong();
   private final AtomicInteger open = new AtomicInteger();
   private final java.util.Queue<Long> rowsPerRun = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /** Creates a provider. */
   public ReferenceBackendProvider() {}
+
+  /**
+   * Returns how many runs stopped early because their call was cancelled.
+   *
+   * @return the count
+   */
+  public long cancelledRuns() {
+    return cancelledRuns.get();
+  }
 
   /**
    * Writes a model file.
@@ -210,6 +221,11 @@ public final class ReferenceBackendProvider implements BackendProvider {
 
     @Override
     public NamedTensors run(NamedTensors inputs) {
+      return run(inputs, dev.swell.api.spi.RunContext.NONE);
+    }
+
+    @Override
+    public NamedTensors run(NamedTensors inputs, dev.swell.api.spi.RunContext context) {
       if (closed) {
         throw new IllegalStateException("model " + artifact.name() + " is closed");
       }
@@ -219,10 +235,18 @@ public final class ReferenceBackendProvider implements BackendProvider {
             artifact.version(), null);
       }
       if (delayMs > 0) {
+        // a slow model that stops when cancelled, as ONNX Runtime does between operators
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        context.onCancel(stop::countDown);
         try {
-          Thread.sleep(delayMs);
+          stop.await(delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+        }
+        if (context.cancelled()) {
+          cancelledRuns.incrementAndGet();
+          throw new dev.swell.api.DeadlineExceededException("cancelled after " + delayMs + " ms at most",
+              artifact.name(), artifact.version());
         }
       }
       if (!inputs.tensors().isEmpty() && inputs.tensors().get(0).rank() > 0) {

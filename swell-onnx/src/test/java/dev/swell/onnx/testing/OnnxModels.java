@@ -139,6 +139,83 @@ public final class OnnxModels {
   }
 
   /**
+   * Writes a slow model made of many small steps, so that a call can be stopped between two of
+   * them: input {@code x} float32 [batch, width]; {@code steps} times x = tanh(x · W) with a fixed
+   * width × width matrix; output {@code y} float32 [batch, width]. ONNX Runtime checks a
+   * terminate flag between operators, so a cancelled call stops within one step.
+   *
+   * @param dir the folder to write into (created if missing)
+   * @param width the matrices' size, at least 1
+   * @param steps how many MatMul + Tanh pairs, at least 1
+   * @return the model file, {@code chain-<width>-<steps>.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path slowChain(Path dir, int width, int steps) {
+    if (width < 1 || steps < 1) {
+      throw new IllegalArgumentException("width and steps must be positive");
+    }
+    return writeIfAbsent(dir, "chain-" + width + "-" + steps + ".onnx", () -> {
+      float[] w = new float[width * width];
+      java.util.SplittableRandom r = new java.util.SplittableRandom(width);
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) (r.nextGaussian() / Math.sqrt(width));
+      }
+      GraphProto.Builder g = GraphProto.newBuilder().setName("chain")
+          .addInput(value("x", DType.FLOAT32, BATCH, width))
+          .addOutput(value("y", DType.FLOAT32, BATCH, width))
+          .addInitializer(floats("W", w, width, width));
+      String prev = "x";
+      for (int i = 0; i < steps; i++) {
+        String m = "m" + i;
+        String t = i == steps - 1 ? "y" : "t" + i;
+        g.addNode(node("MatMul", "matmul" + i, List.of(prev, "W"), m));
+        g.addNode(node("Tanh", "tanh" + i, List.of(m), t));
+        prev = t;
+      }
+      return g.build();
+    });
+  }
+
+  /**
+   * Writes an Identity whose input is declared with a fixed first dimension of 0: input {@code x}
+   * float32 [0, 3], output {@code y} float32 [0, 3]. The only tensor it accepts is empty.
+   *
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code zero-rows.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path zeroRows(Path dir) {
+    return writeIfAbsent(dir, "zero-rows.onnx", () -> GraphProto.newBuilder().setName("zero_rows")
+        .addInput(value("x", DType.FLOAT32, 0, 3))
+        .addOutput(value("y", DType.FLOAT32, 0, 3))
+        .addNode(node("Identity", "identity", List.of("x"), "y"))
+        .build());
+  }
+
+  /**
+   * Writes an Identity whose input and output are declared without any shape (any rank fits),
+   * beside a scalar input that must stay rank 0: inputs {@code x} (float32, no shape) and
+   * {@code s} (float32 scalar), outputs {@code y} = x and {@code z} = s.
+   *
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code unshaped.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path unshaped(Path dir) {
+    ValueInfoProto noShape = ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder()
+        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType(DType.FLOAT32)))).build();
+    ValueInfoProto noShapeOut = noShape.toBuilder().setName("y").build();
+    return writeIfAbsent(dir, "unshaped.onnx", () -> GraphProto.newBuilder().setName("unshaped")
+        .addInput(noShape)
+        .addInput(value("s", DType.FLOAT32))
+        .addOutput(noShapeOut)
+        .addOutput(value("z", DType.FLOAT32))
+        .addNode(node("Identity", "identity_x", List.of("x"), "y"))
+        .addNode(node("Identity", "identity_s", List.of("s"), "z"))
+        .build());
+  }
+
+  /**
    * Writes a single Identity node: input {@code x} and output {@code y}, both of {@code dtype} with
    * shape [batch, n] (both dimensions symbolic). Works for every dtype, including float16, bfloat16,
    * bool and string.

@@ -1,0 +1,362 @@
+package dev.swell.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.swell.api.DeadlineExceededException;
+import dev.swell.api.NamedTensors;
+import dev.swell.api.OverloadException;
+import dev.swell.api.Prediction;
+import dev.swell.api.Predictor;
+import dev.swell.api.Priority;
+import dev.swell.api.RequestOptions;
+import dev.swell.api.Tensor;
+import dev.swell.api.VersionSelector;
+import dev.swell.core.batch.BatchPolicy;
+import dev.swell.core.batch.DynamicBatcher;
+import dev.swell.core.event.LoadFailed;
+import dev.swell.core.event.Subscription;
+import dev.swell.core.event.SwellEvent;
+import dev.swell.core.event.VersionLoaded;
+import dev.swell.core.event.VersionSwapped;
+import dev.swell.core.event.VersionUnloaded;
+import dev.swell.core.testkit.CountingBackendProvider;
+import dev.swell.core.testkit.Measure;
+import dev.swell.core.testkit.ReferenceBackendProvider;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One copy per version, deadlines, priorities, backoff, events: the runtime's control, on the reference backend. */
+class RuntimeControlTest {
+
+  @TempDir Path dir;
+
+  private final ReferenceBackendProvider reference = new ReferenceBackendProvider();
+  private final CountingBackendProvider counting = new CountingBackendProvider(reference);
+
+  private Path mlp(String name, int seed, String... extra) {
+    String[] props = new String[10 + extra.length];
+    System.arraycopy(new String[] {"op", "mlp", "in", "4", "hidden", "8", "out", "2", "seed", "" + seed}, 0, props, 0, 10);
+    System.arraycopy(extra, 0, props, 10, extra.length);
+    return ReferenceBackendProvider.write(dir.resolve(name + ".ref"), props);
+  }
+
+  private Swell.Builder builder() {
+    return Swell.builder().discoverBackends(false).backend(counting);
+  }
+
+  private static NamedTensors in() {
+    return NamedTensors.of("x", Tensor.of(new float[] {1, 2, 3, 4}, 1, 4));
+  }
+
+  @Test
+  @DisplayName("bug: every predictor loaded its own copy; one version followed by four predictors is loaded once")
+  void oneCopyPerVersion() {
+    HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();
+    repo.files.put("1.0.0", mlp("v1", 1));
+    repo.production = "1.0.0";
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (Swell swell = builder().repository(repo).meterRegistry(meters).build()) {
+      List<Predictor> users = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        users.add(swell.predictor("fraud", VersionSelector.alias("production")));
+      }
+      users.add(swell.load("fraud", VersionSelector.exact("1.0.0"))); // an experiment arm on the exact version
+      users.forEach(p -> p.predict(in()));
+      assertThat(counting.loads()).as("loads").isEqualTo(1);
+      assertThat(reference.openModels()).as("open models").isEqualTo(1);
+      assertThat(swell.residentVersions()).isEqualTo(1);
+      assertThat(meters.get("swell.model.serving").tags("model", "fraud", "version", "1.0.0").gauge().value())
+          .as("predictors served").isEqualTo(4);
+      for (int i = 0; i < 3; i++) {
+        users.get(i).close();
+        assertThat(reference.openModels()).as("still used").isEqualTo(1);
+      }
+      users.get(3).close();
+      assertThat(reference.openModels()).as("the last user closed it").isZero();
+      assertThat(swell.residentVersions()).isZero();
+    }
+  }
+
+  @Test
+  @DisplayName("deadlines: running calls are cancelled in the backend, queued ones never reach it")
+  void deadlines() throws Exception {
+    Path slow = mlp("slow", 1, "delay_ms", "200");
+    try (Swell swell = builder().warmupRuns(0).admission(AdmissionPolicy.maxConcurrent(1).build()).build();
+         Predictor p = swell.load(slow)) {
+      RequestOptions fifty = RequestOptions.builder().timeout(Duration.ofMillis(50)).requestId("r-1").build();
+      for (int i = 0; i < 5; i++) { // first calls load classes and start the timer thread: not measured
+        assertThatThrownBy(() -> p.predict(in(), fifty)).isInstanceOf(DeadlineExceededException.class);
+      }
+      long[] took = new long[100];
+      for (int i = 0; i < took.length; i++) {
+        long t0 = System.nanoTime();
+        RuntimeException failure = null;
+        try {
+          p.predict(in(), fifty);
+        } catch (RuntimeException e) {
+          failure = e;
+        }
+        took[i] = System.nanoTime() - t0; // the call alone: AssertJ's first use costs tens of ms
+        assertThat(failure).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("while the model ran");
+      }
+      double p99 = Measure.percentile(took, 99) / 1e6;
+      System.out.printf("deadline 50 ms on a 200 ms model: p99 time to DeadlineExceededException %.1f ms%n", p99);
+      assertThat(p99).as("p99 ms to the exception").isLessThanOrEqualTo(55);
+      assertThat(reference.cancelledRuns()).as("stopped in the backend").isEqualTo(105);
+
+      // one call without a deadline holds the only slot; calls with deadlines wait and expire
+      ExecutorService pool = Executors.newFixedThreadPool(9);
+      Future<Prediction> holder = pool.submit(() -> p.predict(in()));
+      await().atMost(Duration.ofSeconds(5)).until(() -> counting.runs() == 106);
+      long runsBefore = counting.runs();
+      List<Future<?>> queued = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        queued.add(pool.submit(() -> p.predict(in(), fifty)));
+      }
+      for (Future<?> f : queued) {
+        assertThatThrownBy(f::get).hasCauseInstanceOf(DeadlineExceededException.class)
+            .hasMessageContaining("never reached the model");
+      }
+      assertThat(counting.runs()).as("queued calls never reached the backend").isEqualTo(runsBefore);
+      assertThat(holder.get(5, TimeUnit.SECONDS).version()).isEqualTo(Swell.FILE_VERSION);
+      pool.shutdown();
+      Prediction ok = p.predict(in(), RequestOptions.builder().timeout(Duration.ofSeconds(5)).requestId("req-7").build());
+      assertThat(ok.requestId()).contains("req-7");
+    }
+    try (Swell swell = builder().warmupRuns(0).timeout("slow", Duration.ofMillis(30)).build();
+         Predictor p = swell.load(slow)) {
+      assertThatThrownBy(() -> p.predict(in())).as("a model's default deadline")
+          .isInstanceOf(DeadlineExceededException.class);
+    }
+  }
+
+  @Test
+  @DisplayName("bug: DynamicBatcher.submit after close blocked forever; it fails at once")
+  void submitAfterCloseFails() {
+    DynamicBatcher b = new DynamicBatcher("m", "1", (in, deadline) -> in, BatchPolicy.maxRows(4),
+        Executors.defaultThreadFactory(), rows -> { }, System::nanoTime);
+    b.close();
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> b.submit(in(), Long.MAX_VALUE)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(1));
+  }
+
+  @Test
+  @DisplayName("bug: a damaged version was retried and warned about every refresh; it backs off 1 s doubling to 60 s, one WARN a streak")
+  void backoffWithAnInjectedTicker() {
+    HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();
+    repo.files.put("1.0.0", mlp("v1", 1));
+    repo.files.put("2.0.0", ReferenceBackendProvider.write(dir.resolve("broken.ref"), "op", "nope"));
+    repo.production = "1.0.0";
+    AtomicLong now = new AtomicLong();
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    try (Swell swell = builder().repository(repo).ticker(now::get).refreshInterval(Duration.ofMinutes(10)).build();
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      List<LoadFailed> failures = new CopyOnWriteArrayList<>();
+      swell.on(LoadFailed.class, failures::add);
+      FollowingPredictor f = (FollowingPredictor) p;
+      repo.production = "2.0.0";
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      List<Long> attempts = new ArrayList<>();
+      for (long second = 0; second <= 200; second++) {
+        now.set(TimeUnit.SECONDS.toNanos(second));
+        int before = failures.size();
+        f.refresh();
+        if (failures.size() > before) {
+          attempts.add(second);
+        }
+      }
+      System.setErr(err);
+      // 1, 2, 4 ... 32, then 60 s apart
+      assertThat(attempts).containsExactly(0L, 1L, 3L, 7L, 15L, 31L, 63L, 123L, 183L);
+      assertThat(failures.get(1).retryIn()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(failures.get(failures.size() - 1).retryIn()).isEqualTo(Duration.ofSeconds(60));
+      long warnings = captured.toString(StandardCharsets.UTF_8).lines()
+          .filter(l -> l.contains("WARN") && l.contains("keeps serving")).count();
+      assertThat(warnings).as("WARN lines in the streak").isEqualTo(1);
+      SwellHealth.ModelStatus status = swell.health().models().get(0);
+      assertThat(status.version()).isEqualTo("1.0.0");
+      assertThat(status.wanted()).as("health names the wanted version").isEqualTo("2.0.0");
+      assertThat(status.healthy()).isFalse();
+      repo.production = "1.0.0"; // the alias goes back: the streak ends
+      f.refresh();
+      assertThat(f.backoffNanos()).isZero();
+      assertThat(swell.health().models().get(0).wanted()).isNull();
+    } finally {
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  @DisplayName("bug: a version's timers restarted from zero when it was swapped out and back")
+  void timersSurviveSwaps() {
+    HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();
+    repo.files.put("1.0.0", mlp("v1", 1));
+    repo.files.put("1.1.0", mlp("v2", 2));
+    repo.production = "1.0.0";
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (Swell swell = builder().repository(repo).meterRegistry(meters).refreshInterval(Duration.ofMinutes(10)).build();
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      FollowingPredictor f = (FollowingPredictor) p;
+      for (int i = 0; i < 5; i++) {
+        p.predict(in());
+      }
+      repo.production = "1.1.0";
+      assertThat(f.refresh()).isTrue();
+      p.predict(in());
+      repo.production = "1.0.0";
+      assertThat(f.refresh()).isTrue();
+      for (int i = 0; i < 3; i++) {
+        p.predict(in());
+      }
+      assertThat(meters.get("swell.predictions").tags("version", "1.0.0", "outcome", "success").timer().count())
+          .isEqualTo(8);
+      assertThat(meters.get("swell.model.serving").tags("version", "1.1.0").gauge().value()).isZero();
+      assertThat(meters.get("swell.model.serving").tags("version", "1.0.0").gauge().value()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @DisplayName("lifecycle events reach subscribers until they unsubscribe")
+  void events() {
+    HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();
+    repo.files.put("1.0.0", mlp("v1", 1));
+    repo.files.put("1.1.0", mlp("v2", 2));
+    repo.production = "1.0.0";
+    try (Swell swell = builder().repository(repo).refreshInterval(Duration.ofMinutes(10)).build()) {
+      List<SwellEvent> all = new CopyOnWriteArrayList<>();
+      Subscription s = swell.on(SwellEvent.class, all::add);
+      try (Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+        repo.production = "1.1.0";
+        ((FollowingPredictor) p).refresh();
+        await().atMost(Duration.ofSeconds(5)).until(() -> all.stream().anyMatch(e -> e instanceof VersionUnloaded));
+      }
+      assertThat(all).hasAtLeastOneElementOfType(VersionLoaded.class).hasAtLeastOneElementOfType(VersionSwapped.class);
+      VersionSwapped swap = all.stream().filter(e -> e instanceof VersionSwapped).map(VersionSwapped.class::cast)
+          .findFirst().orElseThrow();
+      assertThat(swap.from() + " -> " + swap.to()).isEqualTo("1.0.0 -> 1.1.0");
+      s.close();
+      int seen = all.size();
+      try (Predictor again = swell.load(mlp("other", 3))) {
+        again.predict(in());
+      }
+      assertThat(all).as("after unsubscribing").hasSize(seen);
+    }
+  }
+
+  @Test
+  @DisplayName("priorities at 2x capacity for 20 s: high keeps its p99, low is shed at once, and runs again when load falls")
+  void priorities() throws Exception {
+    // a 10 ms model: on 2 cores the generator's own CPU jitter (~1 ms at p99) stays small beside it
+    Path model = mlp("ten-ms", 1, "delay_ms", "10");
+    try (Swell swell = builder().warmupRuns(0)
+        .admission(AdmissionPolicy.maxConcurrent(4).reserveForHigh(2).maxQueued(64).build()).build();
+         Predictor p = swell.load(model)) {
+      // capacity: 4 calls of 10 ms at once = 400 calls/s
+      OpenLoop.Result quiet = OpenLoop.run(p, 100, 0, Duration.ofSeconds(3));
+      OpenLoop.Result loaded = OpenLoop.run(p, 100, 700, Duration.ofSeconds(20));
+      OpenLoop.Result after = OpenLoop.run(p, 0, 100, Duration.ofSeconds(3));
+      double highQuiet = quiet.highP99Micros();
+      double highLoaded = loaded.highP99Micros();
+      System.out.printf("priorities, 4 slots of 10 ms (400/s), 2 reserved for high: high alone p99 %.0f us; at 800/s "
+              + "(100 high + 700 low) for 20 s high p99 %.0f us (%.2fx), %d high failed; low: %d served, %d shed, shedding "
+              + "p99 %.0f us; then low alone at 100/s: %d of %d served%n", highQuiet, highLoaded, highLoaded / highQuiet,
+          loaded.highFailed(), loaded.lowServed(), loaded.lowShed(), loaded.lowShedP99Micros(), after.lowServed(),
+          after.lowServed() + after.lowShed() + after.lowFailed());
+      assertThat(loaded.highFailed()).as("high requests failed").isZero();
+      assertThat(highLoaded).as("high p99 under 2x load / alone").isLessThanOrEqualTo(1.2 * highQuiet);
+      assertThat(loaded.lowShed()).as("low requests shed").isPositive();
+      assertThat(loaded.lowShedP99Micros()).as("time to reject a low request, us").isLessThan(1000);
+      // no starvation: once high load is gone, low requests are admitted (a burst of the generator
+      // may still find the two unreserved slots taken now and then)
+      assertThat(after.lowFailed()).isZero();
+      assertThat((double) after.lowServed() / (after.lowServed() + after.lowShed())).as("low served once the load fell")
+          .isGreaterThanOrEqualTo(0.99);
+    }
+  }
+
+  /** An open-loop load: requests start on a schedule, whatever the earlier ones do. */
+  static final class OpenLoop {
+    record Result(long[] highMicros, long highFailed, long lowServed, long lowShed, long lowFailed, long[] lowShedMicros) {
+      double highP99Micros() {
+        return Measure.percentile(highMicros, 99);
+      }
+
+      double lowShedP99Micros() {
+        return lowShedMicros.length == 0 ? 0 : Measure.percentile(lowShedMicros, 99);
+      }
+    }
+
+    static Result run(Predictor p, int highPerSecond, int lowPerSecond, Duration length) throws Exception {
+      ExecutorService pool = Executors.newCachedThreadPool();
+      List<Long> high = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Long> shedTimes = java.util.Collections.synchronizedList(new ArrayList<>());
+      AtomicLong highFailed = new AtomicLong();
+      AtomicLong lowServed = new AtomicLong();
+      AtomicLong lowShed = new AtomicLong();
+      AtomicLong lowFailed = new AtomicLong();
+      RequestOptions low = RequestOptions.builder().priority(Priority.LOW).build();
+      long start = System.nanoTime();
+      long end = start + length.toNanos();
+      long highSent = 0;
+      long lowSent = 0;
+      List<Future<?>> all = new ArrayList<>();
+      while (System.nanoTime() < end) {
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        while (highSent < elapsed * highPerSecond) {
+          highSent++;
+          all.add(pool.submit(() -> {
+            long t0 = System.nanoTime();
+            try {
+              p.predict(in());
+              high.add((System.nanoTime() - t0) / 1000);
+            } catch (RuntimeException e) {
+              highFailed.incrementAndGet();
+            }
+          }));
+        }
+        while (lowSent < elapsed * lowPerSecond) {
+          lowSent++;
+          all.add(pool.submit(() -> {
+            long t0 = System.nanoTime();
+            try {
+              p.predict(in(), low);
+              lowServed.incrementAndGet();
+            } catch (OverloadException shed) {
+              lowShed.incrementAndGet();
+              shedTimes.add((System.nanoTime() - t0) / 1000);
+            } catch (RuntimeException e) {
+              lowFailed.incrementAndGet();
+            }
+          }));
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000); // pacing of the generator, not a wait for a result
+      }
+      for (Future<?> f : all) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      return new Result(high.stream().mapToLong(Long::longValue).toArray(), highFailed.get(), lowServed.get(),
+          lowShed.get(), lowFailed.get(), shedTimes.stream().mapToLong(Long::longValue).toArray());
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.swell.core.testkit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Measurements tests share: the process's resident memory, a least-squares slope over many
+ * readings (how a leak is told from noise), and percentiles.
+ */
+public final class Measure {
+
+  private Measure() {}
+
+  /**
+   * Returns the resident memory of this process.
+   *
+   * @return KiB from {@code /proc/self/status}, or -1 where there is none
+   */
+  public static long residentKiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /**
+   * Returns the resident memory after the Java heap was collected (a fixed heap does not shrink,
+   * so only native memory moves).
+   *
+   * @return KiB
+   */
+  public static long settledResidentKiB() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return residentKiB();
+  }
+
+  /**
+   * The least-squares slope of y over x.
+   *
+   * @param x the x values (cycles)
+   * @param y the y values (KiB), as many
+   * @return dy/dx
+   */
+  public static double slope(double[] x, double[] y) {
+    int n = x.length;
+    double mx = Arrays.stream(x).average().orElse(0);
+    double my = Arrays.stream(y).average().orElse(0);
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < n; i++) {
+      num += (x[i] - mx) * (y[i] - my);
+      den += (x[i] - mx) * (x[i] - mx);
+    }
+    return num / den;
+  }
+
+  /**
+   * A percentile of values (nearest rank).
+   *
+   * @param values the values (sorted in place)
+   * @param p from 0 to 100
+   * @return the percentile
+   */
+  public static double percentile(long[] values, double p) {
+    Arrays.sort(values);
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.ceil(p / 100 * values.length) - 1;
+    return values[Math.max(0, Math.min(values.length - 1, i))];
+  }
+}
