@@ -7,6 +7,7 @@ import dev.swell.api.NamedTensors;
 import dev.swell.api.Prediction;
 import dev.swell.api.Predictor;
 import dev.swell.api.RequestOptions;
+import dev.swell.api.SwellException;
 import dev.swell.core.event.LoadFailed;
 import dev.swell.core.event.SwapRefused;
 import dev.swell.core.event.VersionSwapped;
@@ -131,13 +132,16 @@ final class FollowingPredictor implements Predictor {
       try {
         next = resolver.resolve(model, selector);
       } catch (RuntimeException e) {
-        // a damaged version (IntegrityException) fails here: it never reaches a backend
-        String failing = "(unresolved)";
+        // a damaged or unsigned version (IntegrityException) fails here: it never reaches a backend;
+        // health names it as wanted when the failure says which version the selector named
+        String named = e instanceof SwellException se && se.version() != null && !se.version().equals(old.version())
+            ? se.version() : null;
+        String failing = named != null ? named : "(unresolved)";
         if (!backoff.mayTry(failing)) {
           return false;
         }
         metrics.recordLoad(model, false, 0);
-        fail(failing, null, "resolving " + selector + " failed: " + e.getMessage(), e);
+        fail(failing, named, "resolving " + selector + " failed: " + e.getMessage(), e);
         return false;
       }
       if (next.version().equals(old.version())) {

@@ -5,10 +5,17 @@ import dev.swell.api.ModelNotFoundException;
 import dev.swell.api.VersionSelector;
 import dev.swell.api.spi.ModelArtifact;
 import dev.swell.api.spi.ModelRepository;
+import dev.swell.registry.signing.ModelSignatureException;
+import dev.swell.registry.signing.ModelSignatures;
+import dev.swell.registry.signing.SignedStatement;
+import dev.swell.registry.signing.SigningKeys;
+import dev.swell.registry.signing.TrustPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -18,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +58,7 @@ import org.slf4j.LoggerFactory;
  * root/models/NAME/versions/VERSION/manifest.json
  * root/models/NAME/versions/VERSION/manifest.sha256
  * root/models/NAME/versions/VERSION/files/...  the artifact files
+ * root/models/NAME/versions/VERSION/model.sig  optional signature (OpenSSF model signing)
  * root/models/NAME/aliases.json               targets, rollback stacks, history
  * root/models/NAME/events.log                 one JSON event per line, append-only
  * root/models/NAME/.lock                      the inter-process lock
@@ -83,11 +92,16 @@ public final class FileModelRegistry implements ModelRepository {
   private static final String MANIFEST = "manifest.json";
   private static final String MANIFEST_DIGEST = "manifest.sha256";
   private static final String FILES = "files";
+  private static final String SIGNATURE = "model.sig";
+  private static final String PUBLISHING = ".publishing";
+  /** What a version's signature leaves out: the manifest's checksum and the signature itself. */
+  private static final List<String> UNSIGNED_FILES = List.of(MANIFEST_DIGEST, SIGNATURE);
 
   private final Path root;
   private final Path models;
   private final Clock clock;
   private final String actor;
+  private final TrustPolicy trust;
   /** Verified versions: folder to the fingerprint (sizes and times) of its files when verified. */
   private final Map<Path, List<Object>> verified = new ConcurrentHashMap<>();
   /** Parsed alias files by path, with the identity, time and size of the file parsed. */
@@ -96,8 +110,9 @@ public final class FileModelRegistry implements ModelRepository {
   private final Map<Path, CachedManifest> manifestCache = new ConcurrentHashMap<>();
   private final ExperimentStore experiments;
 
-  private FileModelRegistry(Path root, Clock clock, String actor) {
+  private FileModelRegistry(Path root, Clock clock, String actor, TrustPolicy trust) {
     this.root = root;
+    this.trust = trust;
     this.models = root.resolve("models");
     this.clock = clock;
     this.actor = actor;
@@ -158,12 +173,21 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws UncheckedIOException if a file cannot be read or written
    */
   public Manifest publish(PublishRequest request) {
+    if (request.version() != null) {
+      Names.version(request.version());
+      // a loser of a race for an explicit version learns it before copying the artifact
+      if (Files.exists(versionDir(Names.model(request.model()), request.version()))) {
+        throw new IllegalStateException("version " + request.version() + " of model '" + request.model()
+            + "' exists already; versions are immutable, publish a new one");
+      }
+    }
     Path modelDir = modelDir(request.model());
     Path staging = modelDir.resolve(".staging").resolve(UUID.randomUUID().toString());
     try {
       Files.createDirectories(staging.resolve(FILES));
       List<FileEntry> entries = stageFiles(request, staging.resolve(FILES));
       try (ModelLock lock = ModelLock.acquire(modelDir.resolve(".lock"))) {
+        recoverInterruptedPublishes(modelDir, request.model());
         // Listing every version costs O(n): only a bump or a parent-is-latest needs it.
         List<SemVer> existing = request.version() == null || request.parentFromLatest()
             ? versionsUnlocked(request.model()) : List.of();
@@ -175,10 +199,17 @@ public final class FileModelRegistry implements ModelRepository {
         }
         SemVer version = request.version() != null ? request.version()
             : bump(parent != null ? parent : latest, request.bump(), existing);
+        Names.version(version);
         Path target = versionDir(request.model(), version);
         if (Files.exists(target)) {
           throw new IllegalStateException("version " + version + " of model '" + request.model()
               + "' exists already; versions are immutable, publish a new one");
+        }
+        for (SemVer other : request.version() == null ? existing : versionsUnlocked(request.model())) {
+          if (other.toString().equalsIgnoreCase(version.toString()) && !other.equals(version)) {
+            throw new IllegalStateException("version " + version + " differs from version " + other
+                + " only in case; the two folders would be one on macOS and Windows");
+          }
         }
         Manifest manifest = new Manifest(FORMAT_VERSION, request.model(), version, request.format(),
             request.primaryFile(), entries, clock.instant(), actor, parent, request.tags(),
@@ -192,10 +223,23 @@ public final class FileModelRegistry implements ModelRepository {
         FsOps.fsyncDir(staging.resolve(FILES));
         FsOps.fsyncDir(staging);
         Files.createDirectories(target.getParent());
+        // an intent record: a publisher killed between the rename and the event leaves it, and
+        // the next writer of the model logs the event (recoverInterruptedPublishes)
+        Path intent = staging.resolveSibling(staging.getFileName() + PUBLISHING);
+        FsOps.writeAtomically(intent, (version + "\n" + manifest.createdAt() + "\n").getBytes(StandardCharsets.UTF_8));
         FsOps.moveAtomically(staging, target);
         FsOps.fsyncDir(target.getParent());
-        appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.PUBLISHED, request.model(), version,
-            null, null, manifest.createdAt(), actor));
+        try {
+          appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.PUBLISHED, request.model(), version,
+              null, null, manifest.createdAt(), actor));
+        } catch (IOException e) {
+          // the version is not published unless its event is: take it back, then fail
+          FsOps.moveAtomically(target, staging);
+          FsOps.fsyncDir(target.getParent());
+          Files.deleteIfExists(intent);
+          throw e;
+        }
+        Files.deleteIfExists(intent);
         log.info("published model '{}' {} ({} files, {} bytes)", request.model(), version,
             entries.size(), manifest.totalSize());
         return manifest;
@@ -217,13 +261,24 @@ public final class FileModelRegistry implements ModelRepository {
     List<FileEntry> entries = new ArrayList<>();
     for (int i = 0; i < request.files().size(); i++) {
       String rel = request.relativePaths().get(i);
+      Path from = request.files().get(i);
       Path to = filesDir.resolve(rel);
       Files.createDirectories(to.getParent());
-      String sha = FsOps.copyHashing(request.files().get(i), to, n -> {
+      BasicFileAttributes before = Files.readAttributes(from, BasicFileAttributes.class);
+      String sha = FsOps.copyHashing(from, to, n -> {
         done[0] += n;
-        request.progress().update(done[0], all);
+        request.progress().update(Math.min(done[0], all), all);
       });
-      entries.add(new FileEntry(rel, Files.size(to), sha));
+      BasicFileAttributes after = Files.readAttributes(from, BasicFileAttributes.class);
+      long copied = Files.size(to);
+      if (copied != before.size() || after.size() != before.size()
+          || !after.lastModifiedTime().equals(before.lastModifiedTime())) {
+        // a file still being written would be published as a torn prefix
+        throw new IllegalStateException(from + " changed while it was being published (" + before.size()
+            + " bytes when the copy started, " + after.size() + " when it ended, " + copied
+            + " copied); publish it once it is complete");
+      }
+      entries.add(new FileEntry(rel, copied, sha));
     }
     request.progress().update(all, all);
     return entries;
@@ -420,6 +475,8 @@ public final class FileModelRegistry implements ModelRepository {
           verify(model, v);
         } catch (IntegrityException e) {
           problems.add(e.getMessage());
+        } catch (RuntimeException e) { // one damaged version never stops the others' checks
+          problems.add("model '" + model + "' " + v + ": " + e);
         }
       }
       try {
@@ -430,7 +487,23 @@ public final class FileModelRegistry implements ModelRepository {
                 + a.getValue().target());
           }
         }
-        events(model);
+        EventLog log = readEventLog(model);
+        problems.addAll(log.problems());
+        Set<SemVer> published = new HashSet<>();
+        for (Path intent : pendingPublishes(modelPath(model))) { // being published now, or completed by the next writer
+          try {
+            published.add(SemVer.parse(Files.readAllLines(intent, StandardCharsets.UTF_8).get(0)));
+          } catch (IOException | RuntimeException e) {
+            // gone meanwhile, or unreadable: nothing to excuse
+          }
+        }
+        log.events().stream().filter(e -> e.type() == RegistryEvent.Type.PUBLISHED).forEach(e -> published.add(e.version()));
+        for (SemVer v : versions(model)) {
+          if (!published.contains(v)) {
+            problems.add("model '" + model + "' " + v + ": no PUBLISHED event in events.log (a publish was "
+                + "killed between making the version visible and logging it)");
+          }
+        }
       } catch (RuntimeException e) {
         problems.add("model '" + model + "': " + e.getMessage());
       }
@@ -439,6 +512,10 @@ public final class FileModelRegistry implements ModelRepository {
   }
 
   private ModelVersion open(String model, SemVer version, boolean force) {
+    return open(model, version, force, trust.requiresSignature(model));
+  }
+
+  private ModelVersion open(String model, SemVer version, boolean force, boolean signed) {
     Path dir = existingVersionDir(model, version);
     Manifest m = readManifest(model, version, dir, force);
     Path files = dir.resolve(FILES);
@@ -451,34 +528,186 @@ public final class FileModelRegistry implements ModelRepository {
           throw new IntegrityException("manifest names a file outside the version: " + f.path(), model,
               version.toString(), null);
         }
-        if (!Files.isRegularFile(p)) {
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
           throw new IntegrityException("file " + f.path() + " is missing", model, version.toString(), null);
         }
-        long size = Files.size(p);
+        if (a.isSymbolicLink()) {
+          throw new IntegrityException("file " + f.path() + " is a symbolic link; a version holds only its own files",
+              model, version.toString(), null);
+        }
+        if (!a.isRegularFile()) {
+          throw new IntegrityException("file " + f.path() + " is missing", model, version.toString(), null);
+        }
+        long size = a.size();
         if (size != f.size()) {
           throw new IntegrityException("file " + f.path() + " has " + size + " bytes, the manifest says "
               + f.size(), model, version.toString(), null);
         }
-        FileTime time = Files.getLastModifiedTime(p);
+        FileTime time = a.lastModifiedTime();
         fingerprint.add(size);
         fingerprint.add(time);
+      }
+      if (signed) {
+        fingerprint.add(stamp(dir.resolve(SIGNATURE)));
       }
       if (!force && fingerprint.equals(verified.get(dir))) {
         return new ModelVersion(m, files);
       }
+      verified.remove(dir);
+      Map<String, String> unlisted = unlistedFiles(dir, m, model, version);
+      if (!unlisted.isEmpty() && !signed) {
+        throw new IntegrityException("the version holds files its manifest does not list: " + unlisted.keySet()
+            + "; the version is damaged and will not be served", model, version.toString(), null);
+      }
       for (FileEntry f : m.files()) {
         String sha = FsOps.sha256(files.resolve(f.path()), n -> { });
         if (!sha.equals(f.sha256())) {
-          verified.remove(dir);
           throw new IntegrityException("file " + f.path() + " has SHA-256 " + sha + ", the manifest says "
               + f.sha256() + "; the version is damaged and will not be served", model, version.toString(), null);
         }
+      }
+      if (signed) {
+        checkSignature(dir, m, unlisted, model, version);
       }
     } catch (IOException e) {
       throw new IntegrityException("the files cannot be read: " + e, model, version.toString(), e);
     }
     verified.put(dir, fingerprint);
     return new ModelVersion(m, files);
+  }
+
+  private static List<Object> stamp(Path file) throws IOException {
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.size());
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * The version folder's files that the manifest does not account for, by path relative to the
+   * version folder, with their SHA-256; symbolic links are refused.
+   */
+  private Map<String, String> unlistedFiles(Path dir, Manifest m, String model, SemVer version) throws IOException {
+    Set<String> known = new HashSet<>();
+    m.files().forEach(f -> known.add(FILES + "/" + f.path()));
+    known.add(MANIFEST);
+    known.addAll(UNSIGNED_FILES);
+    Map<String, String> extra = new TreeMap<>();
+    try (var walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        String rel = dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+        if (a.isSymbolicLink()) {
+          throw new IntegrityException(rel + " is a symbolic link; a version holds only its own files",
+              model, version.toString(), null);
+        }
+        if (a.isRegularFile() && !known.contains(rel)) {
+          extra.put(rel, FsOps.sha256(p, n -> { }));
+        }
+      }
+    }
+    return extra;
+  }
+
+  /** Checks the version's signature against the trust policy: by a trusted key, over exactly its files. */
+  private void checkSignature(Path dir, Manifest m, Map<String, String> unlisted, String model, SemVer version)
+      throws IOException {
+    List<java.security.PublicKey> keys = trust.keysFor(model);
+    byte[] bundle;
+    try {
+      bundle = Files.readAllBytes(dir.resolve(SIGNATURE));
+    } catch (NoSuchFileException e) {
+      throw new ModelSignatureException(ModelSignatureException.Reason.UNSIGNED, "the trust policy requires model '"
+          + model + "' to be signed by one of " + keys.stream().map(k -> SigningKeys.hint(k).substring(0, 12)).toList()
+          + " and version " + version + " has no " + SIGNATURE, model, version.toString(), null);
+    }
+    SignedStatement statement = ModelSignatures.verifyBundle(bundle, keys, model, version.toString());
+    Map<String, String> actual = new TreeMap<>(signedDigests(dir, m));
+    actual.putAll(unlisted);
+    actual.keySet().removeIf(statement::ignores);
+    statement.requireFiles(actual, model, version.toString());
+  }
+
+  /** What a version's signature covers: its files (as verified against the manifest) and the manifest. */
+  private static Map<String, String> signedDigests(Path dir, Manifest m) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    for (FileEntry f : m.files()) {
+      out.put(FILES + "/" + f.path(), f.sha256());
+    }
+    out.put(MANIFEST, FsOps.sha256(dir.resolve(MANIFEST), n -> { }));
+    return out;
+  }
+
+  /**
+   * Signs a version in the OpenSSF model-signing format: a Sigstore bundle over its files and its
+   * manifest, written as {@code model.sig} in the version's folder (replacing an earlier
+   * signature). The version is verified first; the signature can be checked with
+   * {@code model_signing verify key} on the version folder. Records a SIGNED event.
+   *
+   * @param model the model
+   * @param version the version
+   * @param key an EC key pair (P-256, P-384 or P-521)
+   * @return the key's hint, as recorded in the bundle and the event
+   * @throws ModelNotFoundException if there is no such version
+   * @throws IntegrityException if the version is damaged
+   */
+  public String sign(String model, SemVer version, KeyPair key) {
+    Path dir = existingVersionDir(model, version);
+    Path modelDir = modelPath(model);
+    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
+      recoverInterruptedPublishes(modelDir, model);
+      Manifest m = readManifest(model, version, dir, true);
+      Map<String, String> unlisted = unlistedFiles(dir, m, model, version);
+      if (!unlisted.isEmpty()) {
+        throw new IntegrityException("the version holds files its manifest does not list: " + unlisted.keySet(),
+            model, version.toString(), null);
+      }
+      open(model, version, true, false); // the files, before they are vouched for
+      byte[] bundle = ModelSignatures.sign(model, signedDigests(dir, m), UNSIGNED_FILES, key);
+      Path file = dir.resolve(SIGNATURE);
+      byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
+      FsOps.writeAtomically(file, bundle);
+      String hint = SigningKeys.hint(key.getPublic());
+      try {
+        appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.SIGNED, model, version, null, null,
+            clock.instant(), actor, null, "key " + hint));
+      } catch (IOException e) {
+        if (before == null) {
+          Files.delete(file);
+        } else {
+          FsOps.writeAtomically(file, before);
+        }
+        throw e;
+      }
+      verified.remove(dir);
+      log.info("signed model '{}' {} with key {}", model, version, hint.substring(0, 12));
+      return hint;
+    } catch (IOException e) {
+      throw new UncheckedIOException("signing model '" + model + "' " + version + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Verifies a version's signature against keys given here, whatever this registry's trust policy
+   * (for {@code swell-registry verify --key}). Files are re-hashed.
+   *
+   * @param model the model
+   * @param version the version
+   * @param keys the keys to trust
+   * @return the verified version
+   * @throws ModelSignatureException if it is unsigned, signed by another key, or over other files
+   * @throws IntegrityException if its files do not match its manifest
+   */
+  public ModelVersion verifySignature(String model, SemVer version, List<java.security.PublicKey> keys) {
+    TrustPolicy.Builder b = TrustPolicy.builder();
+    keys.forEach(k -> b.trust(model, k));
+    FileModelRegistry strict = new FileModelRegistry(root, clock, actor, b.build());
+    return strict.verify(model, version);
   }
 
   /**
@@ -652,6 +881,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws ModelNotFoundException if the version does not exist
    */
   public SemVer setAlias(String model, String alias, SemVer version) {
+    checkPromotable(model, version);
     return moveAlias(model, alias, null, false, version, "set");
   }
 
@@ -666,6 +896,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws ModelNotFoundException if the version does not exist
    */
   public boolean compareAndSetAlias(String model, String alias, SemVer expected, SemVer version) {
+    checkPromotable(model, version);
     try {
       moveAlias(model, alias, expected, true, version, "set");
       return true;
@@ -684,7 +915,41 @@ public final class FileModelRegistry implements ModelRepository {
    * @return the previous target, or null if the alias was new
    */
   public SemVer promote(String model, SemVer version, String alias) {
+    checkPromotable(model, version);
     return moveAlias(model, alias, null, false, version, "promote");
+  }
+
+  /**
+   * Points an alias at a version without verifying it first, recording why in the alias history
+   * ({@code "forced: " + reason}). For emergencies: a version that does not verify is still
+   * refused by every reader.
+   *
+   * @param model the model
+   * @param version the version
+   * @param alias the alias
+   * @param reason why the check was skipped, recorded in the history
+   * @return the previous target, or null
+   */
+  public SemVer promoteForced(String model, SemVer version, String alias, String reason) {
+    if (reason == null || reason.isBlank()) {
+      throw new IllegalArgumentException("a forced promotion needs a reason, recorded in the alias history");
+    }
+    return moveAlias(model, alias, null, false, version, "forced: " + reason);
+  }
+
+  /** Re-hashes a version and checks its signature under the trust policy before an alias may name it. */
+  private void checkPromotable(String model, SemVer version) {
+    Names.model(model);
+    Names.version(version);
+    if (!Files.isDirectory(versionDir(model, version))) {
+      throw new ModelNotFoundException("version " + version + " does not exist; publish it first",
+          model, version.toString());
+    }
+    try {
+      verify(model, version);
+    } catch (IntegrityException e) {
+      throw new IntegrityException("refusing to point an alias at it: " + e.getMessage(), model, version.toString(), e);
+    }
   }
 
   /**
@@ -698,27 +963,68 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public SemVer rollback(String model, String alias) {
     Names.alias(alias);
-    Path modelDir = modelDir(model);
+    Path modelDir = existingModelDir(model);
     try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
+      recoverInterruptedPublishes(modelDir, model);
       AliasBook book = readAliases(modelDir);
-      AliasBook.Entry e = book.entries().get(alias);
-      if (e == null || e.stack().isEmpty()) {
-        throw new IllegalStateException("alias '" + alias + "' of model '" + model
-            + "' has no earlier target to roll back to");
-      }
+      AliasBook.Entry e = existingAlias(book, model, alias);
       List<SemVer> stack = new ArrayList<>(e.stack());
-      SemVer back = stack.remove(stack.size() - 1);
-      if (!Files.isDirectory(versionDir(model, back))) {
-        throw new IllegalStateException("alias '" + alias + "' would roll back to " + back
-            + ", which no longer exists");
+      SemVer back = null;
+      List<SemVer> gone = new ArrayList<>();
+      while (!stack.isEmpty() && back == null) {
+        SemVer v = stack.remove(stack.size() - 1);
+        if (Files.isDirectory(versionDir(model, v))) {
+          back = v;
+        } else {
+          gone.add(v); // deleted since: skipped, so that a stack is never stuck on it
+        }
+      }
+      if (back == null) {
+        throw new IllegalStateException("alias '" + alias + "' of model '" + model + "' has no earlier target to "
+            + "roll back to" + (gone.isEmpty() ? "" : " (its earlier targets " + gone + " were deleted)"));
       }
       Instant now = clock.instant();
       List<AliasMove> history = new ArrayList<>(e.history());
       history.add(new AliasMove(alias, e.target(), back, now, actor, "rollback"));
-      writeAliases(modelDir, book, alias, new AliasBook.Entry(back, stack, history));
-      appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.ROLLED_BACK, model, back, alias, e.target(), now, actor));
-      log.info("rolled back alias '{}' of model '{}' from {} to {}", alias, model, e.target(), back);
+      writeAliasesLogged(modelDir, book, alias, new AliasBook.Entry(back, stack, history),
+          new RegistryEvent(RegistryEvent.Type.ROLLED_BACK, model, back, alias, e.target(), now, actor));
+      log.info("rolled back alias '{}' of model '{}' from {} to {}{}", alias, model, e.target(), back,
+          gone.isEmpty() ? "" : " (skipping deleted " + gone + ")");
       return back;
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
+  private static AliasBook.Entry existingAlias(AliasBook book, String model, String alias) {
+    AliasBook.Entry e = book.entries().get(alias);
+    if (e == null) {
+      throw new IllegalStateException("model '" + model + "' has no alias '" + alias + "' (aliases: "
+          + new TreeMap<>(book.entries()).keySet() + ")");
+    }
+    return e;
+  }
+
+  /**
+   * Deletes an alias (its history goes with it; the event log keeps the deletion). Readers
+   * following it find nothing from then on.
+   *
+   * @param model the model
+   * @param alias the alias
+   * @return the version it pointed at
+   * @throws IllegalStateException if the model has no such alias
+   */
+  public SemVer deleteAlias(String model, String alias) {
+    Names.alias(alias);
+    Path modelDir = existingModelDir(model);
+    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
+      recoverInterruptedPublishes(modelDir, model);
+      AliasBook book = readAliases(modelDir);
+      AliasBook.Entry e = existingAlias(book, model, alias);
+      writeAliasesLogged(modelDir, book, alias, null, new RegistryEvent(RegistryEvent.Type.ALIAS_DELETED, model,
+          e.target(), alias, null, clock.instant(), actor));
+      log.info("deleted alias '{}' of model '{}' (it pointed at {})", alias, model, e.target());
+      return e.target();
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     }
@@ -727,8 +1033,9 @@ public final class FileModelRegistry implements ModelRepository {
   private SemVer moveAlias(String model, String alias, SemVer expected, boolean cas, SemVer version, String action) {
     Names.alias(alias);
     Objects.requireNonNull(version, "version");
-    Path modelDir = modelDir(model);
+    Path modelDir = existingModelDir(model);
     try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
+      recoverInterruptedPublishes(modelDir, model);
       if (!Files.isDirectory(versionDir(model, version))) {
         throw new ModelNotFoundException("version " + version + " does not exist; publish it first",
             model, version.toString());
@@ -749,8 +1056,8 @@ public final class FileModelRegistry implements ModelRepository {
         }
       }
       history.add(new AliasMove(alias, current, version, now, actor, action));
-      writeAliases(modelDir, book, alias, new AliasBook.Entry(version, stack, history));
-      appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.ALIAS_MOVED, model, version, alias, current, now, actor));
+      writeAliasesLogged(modelDir, book, alias, new AliasBook.Entry(version, stack, history),
+          new RegistryEvent(RegistryEvent.Type.ALIAS_MOVED, model, version, alias, current, now, actor));
       log.info("alias '{}' of model '{}' moved from {} to {} ({})", alias, model, current, version, action);
       return current;
     } catch (IOException ex) {
@@ -793,46 +1100,145 @@ public final class FileModelRegistry implements ModelRepository {
 
   private record CachedAliases(List<Object> stamp, AliasBook book) {}
 
-  private static void writeAliases(Path modelDir, AliasBook book, String alias, AliasBook.Entry entry)
-      throws IOException {
+  /**
+   * Replaces one alias entry (null deletes it) and logs the event; if the event cannot be logged,
+   * the alias file is put back as it was and the failure is thrown: a move is either done and
+   * logged, or not done.
+   */
+  private static void writeAliasesLogged(Path modelDir, AliasBook book, String alias, AliasBook.Entry entry,
+      RegistryEvent event) throws IOException {
     Map<String, AliasBook.Entry> entries = new TreeMap<>(book.entries());
-    entries.put(alias, entry);
-    FsOps.writeAtomically(modelDir.resolve("aliases.json"), RegistryJson.aliases(new AliasBook(entries)));
+    if (entry == null) {
+      entries.remove(alias);
+    } else {
+      entries.put(alias, entry);
+    }
+    Path file = modelDir.resolve("aliases.json");
+    byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
+    FsOps.writeAtomically(file, RegistryJson.aliases(new AliasBook(entries)));
+    try {
+      appendEvent(modelDir, event);
+    } catch (IOException e) {
+      if (before == null) {
+        Files.delete(file);
+      } else {
+        FsOps.writeAtomically(file, before);
+      }
+      throw e;
+    }
   }
 
   // =================================================================== events
 
   /**
-   * Reads a model's event log, oldest first. A last line torn by a crash is skipped.
+   * Reads a model's event log, oldest first. A last line torn by a crash is skipped; so are lines
+   * that do not parse or are not valid UTF-8 (with a warning naming the file and line, and a
+   * problem reported by {@link #verifyAll()}) and events of types a newer Swell wrote.
    *
    * @param model the model
    * @return the events
-   * @throws UncheckedIOException if a complete line does not parse
+   * @throws UncheckedIOException if the log cannot be read
    */
   public List<RegistryEvent> events(String model) {
+    EventLog read = readEventLog(model);
+    for (String p : read.problems()) {
+      log.warn("{}; skipped", p);
+    }
+    return read.events();
+  }
+
+  /** The readable events of a log, and what was skipped. */
+  private record EventLog(List<RegistryEvent> events, List<String> problems) {}
+
+  private EventLog readEventLog(String model) {
     Path file = modelPath(model).resolve("events.log");
     List<RegistryEvent> out = new ArrayList<>();
-    String text;
+    List<String> problems = new ArrayList<>();
+    byte[] bytes;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      return out;
+      return new EventLog(out, problems);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
+    var utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
     int start = 0;
     int lineNo = 1;
-    for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start), lineNo++) {
-      String line = text.substring(start, nl);
-      start = nl + 1;
+    int unknown = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] != '\n') {
+        continue;
+      }
+      int from = start;
+      start = i + 1;
+      int n = lineNo++;
+      String line;
+      try {
+        line = utf8.decode(ByteBuffer.wrap(bytes, from, i - from)).toString();
+      } catch (CharacterCodingException e) {
+        problems.add(file + " line " + n + " is not valid UTF-8");
+        continue;
+      }
       if (line.isBlank()) {
         continue;
       }
       try {
-        out.add(RegistryJson.event(line));
+        RegistryEvent e = RegistryJson.event(line);
+        if (e == null) {
+          unknown++;
+        } else {
+          out.add(e);
+        }
       } catch (IOException e) {
-        throw new UncheckedIOException("events.log of model '" + model + "' line " + lineNo
-            + " is damaged: " + e.getMessage(), e);
+        problems.add(file + " line " + n + " is damaged (" + e.getMessage().lines().findFirst().orElse("") + ")");
+      }
+    }
+    if (unknown > 0) {
+      log.info("{}: {} events of types this Swell does not know (written by a newer one) skipped", file, unknown);
+    }
+    return new EventLog(out, problems);
+  }
+
+  /**
+   * Completes publishes whose process died between making the version visible and logging it:
+   * their intent records name the version; a visible one gets its PUBLISHED event (once), a
+   * missing one (killed before the rename) is simply forgotten. Call under the lock.
+   */
+  private void recoverInterruptedPublishes(Path modelDir, String model) throws IOException {
+    for (Path intent : pendingPublishes(modelDir)) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(intent, StandardCharsets.UTF_8);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      if (lines.size() >= 2) {
+        try {
+          SemVer v = SemVer.parse(lines.get(0));
+          if (Files.isDirectory(versionDir(model, v)) && readEventLog(model).events().stream()
+              .noneMatch(e -> e.type() == RegistryEvent.Type.PUBLISHED && v.equals(e.version()))) {
+            appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.PUBLISHED, model, v, null, null,
+                Instant.parse(lines.get(1)), actor, null, "logged after its publisher was interrupted"));
+            log.warn("model '{}' {}: its publisher died before logging it; logged its PUBLISHED event now", model, v);
+          }
+        } catch (RuntimeException e) {
+          log.warn("dropping an unreadable publish intent {}: {}", intent, e.getMessage());
+        }
+      }
+      Files.deleteIfExists(intent);
+    }
+  }
+
+  private static List<Path> pendingPublishes(Path modelDir) {
+    Path staging = modelDir.resolve(".staging");
+    List<Path> out = new ArrayList<>();
+    if (Files.isDirectory(staging)) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(staging, "*" + PUBLISHING)) {
+        ds.forEach(out::add);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot list " + staging + ": " + e.getMessage(), e);
       }
     }
     return out;
@@ -840,6 +1246,15 @@ public final class FileModelRegistry implements ModelRepository {
 
   /** Appends one line, first cutting off a line a crashed writer left incomplete. Call under the lock. */
   static void appendEvent(Path modelDir, RegistryEvent event) throws IOException {
+    appendEvents(modelDir, List.of(event));
+  }
+
+  /** Appends lines in one write (all of them land, or the torn rest is cut off by the next writer). */
+  static void appendEvents(Path modelDir, List<RegistryEvent> events) throws IOException {
+    java.io.ByteArrayOutputStream lines = new java.io.ByteArrayOutputStream();
+    for (RegistryEvent e : events) {
+      lines.write(RegistryJson.eventLine(e));
+    }
     Path file = modelDir.resolve("events.log");
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE)) {
@@ -862,8 +1277,17 @@ public final class FileModelRegistry implements ModelRepository {
           ch.truncate(end);
         }
       }
-      ch.write(ByteBuffer.wrap(RegistryJson.eventLine(event)), end);
-      ch.force(true);
+      ByteBuffer buf = ByteBuffer.wrap(lines.toByteArray());
+      long at = end;
+      while (buf.hasRemaining()) {
+        at += ch.write(buf, at);
+      }
+      try {
+        ch.force(true);
+      } catch (IOException e) {
+        ch.truncate(end); // a line not known to be durable is not left for readers
+        throw e;
+      }
     }
   }
 
@@ -879,9 +1303,10 @@ public final class FileModelRegistry implements ModelRepository {
    * @return the deleted versions, newest first
    */
   public List<SemVer> gc(String model, RetentionPolicy policy) {
-    Path modelDir = modelDir(model);
+    Path modelDir = existingModelDir(model);
     List<SemVer> deleted = new ArrayList<>();
     try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
+      recoverInterruptedPublishes(modelDir, model);
       List<SemVer> all = versionsUnlocked(model);
       Set<SemVer> keep = new HashSet<>(all.subList(0, Math.min(policy.keepLast(), all.size())));
       Set<SemVer> pinned = new HashSet<>();
@@ -898,17 +1323,31 @@ public final class FileModelRegistry implements ModelRepository {
         }
       }
       Path trash = modelDir.resolve(".trash");
-      for (SemVer v : all) {
-        if (keep.contains(v)) {
-          continue;
+      Map<SemVer, Path> trashed = new LinkedHashMap<>();
+      List<RegistryEvent> events = new ArrayList<>();
+      try {
+        for (SemVer v : all) {
+          if (keep.contains(v)) {
+            continue;
+          }
+          Files.createDirectories(trash);
+          Path gone = trash.resolve(UUID.randomUUID().toString());
+          FsOps.moveAtomically(versionDir(model, v), gone);
+          trashed.put(v, gone);
+          events.add(new RegistryEvent(RegistryEvent.Type.DELETED, model, v, null, null, clock.instant(), actor));
         }
-        Files.createDirectories(trash);
-        Path gone = trash.resolve(UUID.randomUUID().toString());
-        FsOps.moveAtomically(versionDir(model, v), gone);
-        FsOps.fsyncDir(versionDir(model, v).getParent());
-        appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.DELETED, model, v, null, null, clock.instant(), actor));
-        deleted.add(v);
+        if (!trashed.isEmpty()) {
+          FsOps.fsyncDir(versionDir(model, all.get(0)).getParent());
+          appendEvents(modelDir, events); // one write: all the deletions are logged, or none
+        }
+      } catch (IOException e) {
+        // nothing is deleted unless it is logged: put the versions back, then fail
+        for (Map.Entry<SemVer, Path> t : trashed.entrySet()) {
+          FsOps.moveAtomically(t.getValue(), versionDir(model, t.getKey()));
+        }
+        throw e;
       }
+      deleted.addAll(trashed.keySet());
       FsOps.deleteRecursively(trash);
       removeAbandonedStaging(modelDir, policy.stagingMaxAge());
     } catch (IOException e) {
@@ -1038,12 +1477,30 @@ public final class FileModelRegistry implements ModelRepository {
 
   private Path modelDir(String model) {
     Path dir = models.resolve(Names.model(model));
+    if (!Files.isDirectory(dir)) {
+      for (String other : models()) {
+        if (other.equalsIgnoreCase(model) && !other.equals(model)) {
+          throw new IllegalArgumentException("model '" + model + "' differs from model '" + other
+              + "' only in case; the two folders would be one on macOS and Windows");
+        }
+      }
+    }
     try {
       Files.createDirectories(dir);
     } catch (FileAlreadyExistsException e) {
       throw new IllegalStateException(dir + " exists and is not a folder", e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    return dir;
+  }
+
+  /** The folder of a model that exists (has a folder): for commands that must not create one. */
+  private Path existingModelDir(String model) {
+    Path dir = modelPath(model);
+    if (!Files.isDirectory(dir)) {
+      throw new ModelNotFoundException("no such model in registry " + root + " (models: " + models() + ")",
+          model, null);
     }
     return dir;
   }
@@ -1082,6 +1539,7 @@ public final class FileModelRegistry implements ModelRepository {
     private final Path root;
     private Clock clock = Clock.systemUTC();
     private String actor = System.getProperty("user.name", "unknown");
+    private TrustPolicy trust = TrustPolicy.NONE;
 
     private Builder(Path root) {
       this.root = Objects.requireNonNull(root, "root");
@@ -1114,6 +1572,20 @@ public final class FileModelRegistry implements ModelRepository {
     }
 
     /**
+     * Sets which keys must have signed which models (default: {@link TrustPolicy#NONE}, no
+     * signature required). A version of a protected model without a valid signature by a trusted
+     * key over exactly its files is refused by {@code open}, {@code resolve}, {@code verify} and
+     * {@code promote} with a {@link ModelSignatureException}.
+     *
+     * @param policy the trust policy
+     * @return this builder
+     */
+    public Builder trustPolicy(TrustPolicy policy) {
+      this.trust = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
      * Opens the registry, creating its folder and marker file if needed.
      *
      * @return the registry
@@ -1142,7 +1614,7 @@ public final class FileModelRegistry implements ModelRepository {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open registry " + root + ": " + e.getMessage(), e);
       }
-      return new FileModelRegistry(root.toAbsolutePath().normalize(), clock, actor);
+      return new FileModelRegistry(root.toAbsolutePath().normalize(), clock, actor, trust);
     }
   }
 }

@@ -16,6 +16,16 @@ final class Names {
     return name;
   }
 
+  /** A version's folder name: short enough for every file system, checked before any copy. */
+  static SemVer version(SemVer version) {
+    String s = version.toString();
+    if (s.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException("version '" + printable(s) + "' has " + s.length()
+          + " characters; at most " + MAX_LENGTH + " fit a folder name on every file system");
+    }
+    return version;
+  }
+
   static String experiment(String name) {
     check(name, "experiment key");
     return name;
@@ -49,6 +59,15 @@ final class Names {
         throw new IllegalArgumentException(what + " '" + printable(name) + "' has a character not "
             + "allowed at position " + i + " (allowed: letters, digits, '.', '_', '-')");
       }
+    }
+    char last = name.charAt(name.length() - 1);
+    if (last == '.') {
+      throw new IllegalArgumentException(what + " '" + name + "' ends with '.', which Windows drops from file names");
+    }
+    String stem = name.split("\\.", 2)[0].toUpperCase(java.util.Locale.ROOT);
+    if (stem.matches("CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9]")) {
+      throw new IllegalArgumentException(what + " '" + name + "' is a device name on Windows ("
+          + stem + "), which no folder there may have");
     }
   }
 

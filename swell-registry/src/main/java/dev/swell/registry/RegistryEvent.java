@@ -32,7 +32,11 @@ public record RegistryEvent(Type type, String model, SemVer version, String alia
     /** A version was garbage-collected. */
     DELETED,
     /** An experiment was created, changed (ramp, stop, new weights) or decided. */
-    EXPERIMENT
+    EXPERIMENT,
+    /** A version was signed; the detail holds the key's hint. */
+    SIGNED,
+    /** An alias was deleted. */
+    ALIAS_DELETED
   }
 
   /**

@@ -26,6 +26,9 @@ final class RegistryJson {
 
   static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final ObjectMapper COMPACT = new ObjectMapper();
+  /** Refuses duplicate keys: a document that says two things is damaged, not the last one wins. */
+  private static final ObjectMapper STRICT = new ObjectMapper()
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private RegistryJson() {}
 
@@ -75,33 +78,87 @@ final class RegistryJson {
   }
 
   static Manifest manifest(byte[] bytes) throws IOException {
-    JsonNode o = MAPPER.readTree(bytes);
-    int format = required(o, "formatVersion").asInt();
+    JsonNode o = STRICT.readTree(bytes);
+    if (o == null || !o.isObject()) {
+      throw new IOException("manifest.json is not a JSON object");
+    }
+    int format = integer(required(o, "formatVersion"), "formatVersion", 1, Integer.MAX_VALUE);
     if (format > FileModelRegistry.FORMAT_VERSION) {
       throw new IOException("manifest format " + format + " is newer than this Swell understands ("
           + FileModelRegistry.FORMAT_VERSION + "); upgrade Swell");
     }
-    List<FileEntry> files = new ArrayList<>();
-    for (JsonNode f : required(o, "files")) {
-      files.add(new FileEntry(text(f, "path"), required(f, "size").asLong(), text(f, "sha256")));
-    }
-    Map<String, String> tags = new LinkedHashMap<>();
-    o.path("tags").properties().forEach(e -> tags.put(e.getKey(), e.getValue().asText()));
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    o.path("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
-    JsonNode parent = o.path("parent");
-    JsonNode sig = o.path("signature");
-    Signature signature = sig.isObject()
-        ? Signature.of(specs(sig.path("inputs")), specs(sig.path("outputs")))
-        : null;
     try {
-      return new Manifest(format, text(o, "name"), SemVer.parse(text(o, "version")), text(o, "format"),
+      List<FileEntry> files = new ArrayList<>();
+      java.util.Set<String> paths = new java.util.HashSet<>();
+      JsonNode list = required(o, "files");
+      if (!list.isArray() || list.isEmpty()) {
+        throw new IOException("files must be a non-empty array");
+      }
+      for (JsonNode f : list) {
+        String path = text(f, "path");
+        if (!paths.add(path)) {
+          throw new IOException("file " + path + " is listed twice");
+        }
+        String sha = text(f, "sha256");
+        if (!sha.matches("[0-9a-f]{64}")) {
+          throw new IOException("file " + path + ": sha256 is not 64 lowercase hex digits");
+        }
+        files.add(new FileEntry(path, integer(required(f, "size"), "size of " + path, 0, Long.MAX_VALUE), sha));
+      }
+      Map<String, String> tags = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : object(o, "tags").properties()) {
+        if (!e.getValue().isTextual()) {
+          throw new IOException("tag " + e.getKey() + " is not a string");
+        }
+        tags.put(e.getKey(), e.getValue().asText());
+      }
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : object(o, "metrics").properties()) {
+        if (!e.getValue().isNumber()) {
+          throw new IOException("metric " + e.getKey() + " is " + e.getValue() + ", not a number");
+        }
+        metrics.put(e.getKey(), e.getValue().asDouble());
+      }
+      JsonNode parent = o.path("parent");
+      JsonNode sig = o.path("signature");
+      Signature signature = sig.isObject()
+          ? Signature.of(specs(sig.path("inputs")), specs(sig.path("outputs")))
+          : null;
+      SemVer version = SemVer.parse(text(o, "version"));
+      SemVer parentVersion = parent.isTextual() ? SemVer.parse(parent.asText()) : null;
+      if (version.equals(parentVersion)) {
+        throw new IOException("version " + version + " names itself as its parent");
+      }
+      return new Manifest(format, text(o, "name"), version, text(o, "format"),
           text(o, "primaryFile"), files, Instant.parse(text(o, "createdAt")), text(o, "createdBy"),
-          parent.isTextual() ? SemVer.parse(parent.asText()) : null, tags, metrics,
-          o.path("description").asText(""), signature);
+          parentVersion, tags, metrics, o.path("description").asText(""), signature);
     } catch (RuntimeException e) {
+      // a damaged manifest is an integrity problem of its version, whatever part of it is wrong
       throw new IOException("invalid manifest: " + e.getMessage(), e);
     }
+  }
+
+  private static JsonNode object(JsonNode o, String field) throws IOException {
+    JsonNode n = o.path(field);
+    if (n.isMissingNode() || n.isNull()) {
+      return MAPPER.createObjectNode();
+    }
+    if (!n.isObject()) {
+      throw new IOException(field + " must be an object");
+    }
+    return n;
+  }
+
+  /** An integral JSON number within bounds: "x", 1.5 and numbers beyond long are refused, not read as 0 or wrapped. */
+  private static int integer(JsonNode n, String what, int min, int max) throws IOException {
+    return (int) integer(n, what, (long) min, (long) max);
+  }
+
+  private static long integer(JsonNode n, String what, long min, long max) throws IOException {
+    if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < min || n.asLong() > max) {
+      throw new IOException(what + " is " + n + ", expected a whole number from " + min + " to " + max);
+    }
+    return n.asLong();
   }
 
   private static List<TensorSpec> specs(JsonNode array) {
@@ -109,7 +166,12 @@ final class RegistryJson {
     for (JsonNode n : array) {
       long[] shape = new long[n.path("shape").size()];
       for (int i = 0; i < shape.length; i++) {
-        shape[i] = n.path("shape").get(i).asLong();
+        JsonNode d = n.path("shape").get(i);
+        if (!d.isIntegralNumber() || !d.canConvertToLong()) {
+          throw new IllegalArgumentException("tensor " + n.path("name").asText() + ": dimension " + d
+              + " is not a whole number");
+        }
+        shape[i] = d.asLong();
       }
       specs.add(TensorSpec.of(n.path("name").asText(), DType.fromName(n.path("dtype").asText()), shape));
     }
@@ -143,7 +205,19 @@ final class RegistryJson {
   }
 
   static AliasBook aliases(byte[] bytes) throws IOException {
-    JsonNode o = MAPPER.readTree(bytes);
+    JsonNode o = STRICT.readTree(bytes);
+    if (o == null || !o.isObject()) {
+      throw new IOException("invalid aliases file: not a JSON object");
+    }
+    JsonNode layout = o.path("formatVersion");
+    if (!layout.isMissingNode()) { // files of the first releases carry none
+      int format = integer(layout, "formatVersion", 1, Integer.MAX_VALUE);
+      if (format > FileModelRegistry.FORMAT_VERSION) {
+        // never rewritten as the older layout: its unknown fields would be lost
+        throw new IOException("aliases.json is of layout " + format + ", newer than this Swell reads and writes ("
+            + FileModelRegistry.FORMAT_VERSION + "); upgrade Swell to read or change its aliases");
+      }
+    }
     Map<String, AliasBook.Entry> entries = new LinkedHashMap<>();
     try {
       for (var e : required(o, "aliases").properties()) {
@@ -194,10 +268,23 @@ final class RegistryJson {
     return line;
   }
 
+  /**
+   * Parses one event line; returns null for an event type this Swell does not know (written by a
+   * newer one), which readers skip.
+   */
   static RegistryEvent event(String line) throws IOException {
     JsonNode o = COMPACT.readTree(line);
+    if (o == null || !o.isObject()) {
+      throw new IOException("not a JSON object");
+    }
+    RegistryEvent.Type type;
     try {
-      return new RegistryEvent(RegistryEvent.Type.valueOf(text(o, "type")), text(o, "model"),
+      type = RegistryEvent.Type.valueOf(text(o, "type"));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    try {
+      return new RegistryEvent(type, text(o, "model"),
           o.path("version").isTextual() ? SemVer.parse(o.path("version").asText()) : null,
           o.path("alias").isTextual() ? o.path("alias").asText() : null,
           o.path("previous").isTextual() ? SemVer.parse(o.path("previous").asText()) : null,

@@ -3,6 +3,8 @@ package dev.swell.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.swell.api.ModelNotFoundException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -104,6 +106,10 @@ class RegistryStatefulPropertiesTest {
     }
 
     void rollback(String alias) {
+      if (published == 0) { // a model never published has no folder, and a command on it creates none
+        assertThatThrownBy(() -> registry.rollback(MODEL, alias)).isInstanceOf(ModelNotFoundException.class);
+        return;
+      }
       Deque<SemVer> stack = stacks.getOrDefault(alias, new ArrayDeque<>());
       if (stack.isEmpty()) {
         assertThatThrownBy(() -> registry.rollback(MODEL, alias)).isInstanceOf(IllegalStateException.class);
@@ -115,6 +121,12 @@ class RegistryStatefulPropertiesTest {
     }
 
     void gc(int keepLast, boolean deleteAncestors) {
+      if (published == 0) {
+        assertThatThrownBy(() -> registry.gc(MODEL, RetentionPolicy.keepLast(keepLast)))
+            .isInstanceOf(ModelNotFoundException.class);
+        assertThat(registry.models()).isEmpty();
+        return;
+      }
       List<SemVer> newest = new ArrayList<>(contents.keySet());
       newest.sort(SemVer.TOTAL_ORDER.reversed());
       Set<SemVer> keep = new HashSet<>(newest.subList(0, Math.min(keepLast, newest.size())));

@@ -13,6 +13,8 @@ import dev.swell.registry.RegistryEvent;
 import dev.swell.registry.RetentionPolicy;
 import dev.swell.registry.SemVer;
 import dev.swell.registry.VersionDiff;
+import dev.swell.registry.signing.SigningKeys;
+import dev.swell.registry.signing.TrustPolicy;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -44,20 +46,30 @@ public final class RegistryCli {
   static final int IO = 3;
 
   static final String HELP = String.join("\n",
-      "usage: swell-registry [--root DIR] [--json] COMMAND [ARGS]",
+      "usage: swell-registry [--root DIR] [--json] [--trust PUBKEY.pem]... COMMAND [ARGS]",
       "",
-      "The registry folder is --root, else $SWELL_REGISTRY.",
+      "The registry folder is --root, else $SWELL_REGISTRY. With --trust, every model must be signed by one",
+      "of the given keys to be shown as intact, verified or promoted.",
       "",
       "commands:",
       "  publish MODEL FILE... (--version V | --bump major|minor|patch) [--parent V | --parent-latest]",
       "          [--primary PATH] [--format F] [--tag K=V]... [--metric K=NUMBER]... [--description TEXT]",
       "  list [MODEL]                   models, or a model's versions (newest first) and aliases",
       "  show MODEL SELECTOR            a version's manifest (SELECTOR: 1.2.3, an alias, latest, ^1.2 ...)",
-      "  alias MODEL ALIAS VERSION [--expect V|none]   point an alias at a version (compare-and-set)",
-      "  promote MODEL VERSION [--alias A]             point A (default production) at VERSION",
+      "  alias MODEL ALIAS VERSION [--expect V|none]   point an alias at a verified version (compare-and-set)",
+      "  alias MODEL ALIAS --delete                    delete an alias",
+      "  promote MODEL VERSION [--alias A] [--check] [--force REASON]",
+      "                                 point A (default production) at VERSION once it verifies (hashes, and",
+      "                                 signature under --trust); --check also loads it with a backend on the",
+      "                                 class path; --force skips the checks, recording REASON",
       "  rollback MODEL ALIAS           return an alias to its previous target",
       "  log MODEL                      the model's event log",
-      "  verify [MODEL [VERSION]]       re-hash files against manifests",
+      "  verify [MODEL [VERSION]] [--key PUBKEY.pem]...  re-hash files against manifests; with --key, also",
+      "                                 require signatures by one of the keys",
+      "  keygen --out PREFIX            write a new P-256 key pair: PREFIX.pem (private, mode 600), PREFIX.pub.pem",
+      "  sign MODEL VERSION --key KEY.pem [--public-key PUB.pem]",
+      "                                 sign a version (OpenSSF model signing; PUB defaults to KEY less .pem",
+      "                                 plus .pub.pem); check it with model_signing verify key on the folder",
       "  diff MODEL V1 V2               metric deltas, tag and file changes",
       "  gc MODEL --keep N [--delete-ancestors]        delete old versions (never aliased ones)",
       "",
@@ -97,6 +109,7 @@ public final class RegistryCli {
 
   private int execute(Deque<String> args) {
     String root = System.getenv("SWELL_REGISTRY");
+    List<String> trusted = new ArrayList<>();
     while (!args.isEmpty() && args.peekFirst().startsWith("--")) {
       String opt = args.pollFirst();
       switch (opt) {
@@ -105,6 +118,12 @@ public final class RegistryCli {
           break;
         case "--json":
           json = true;
+          break;
+        case "--trust":
+          if (args.isEmpty()) {
+            return usage("--trust needs a public key file");
+          }
+          trusted.add(args.pollFirst());
           break;
         case "--help":
           out.println(HELP);
@@ -121,12 +140,28 @@ public final class RegistryCli {
       out.println(HELP);
       return OK;
     }
+    if (command.equals("keygen")) {
+      try {
+        return keygen(args);
+      } catch (UsageError | IllegalArgumentException e) {
+        return usage(e.getMessage());
+      } catch (UncheckedIOException e) {
+        err.println("I/O error: " + e.getMessage());
+        return IO;
+      }
+    }
     if (root == null) {
       return usage("no registry folder: give --root DIR or set SWELL_REGISTRY");
     }
     try {
-      FileModelRegistry registry = FileModelRegistry.open(Path.of(root));
+      TrustPolicy.Builder policy = TrustPolicy.builder();
+      for (String k : trusted) {
+        policy.trust(readPublicKey(k));
+      }
+      FileModelRegistry registry = FileModelRegistry.builder(Path.of(root)).trustPolicy(policy.build()).build();
       switch (command) {
+        case "sign":
+          return sign(registry, args);
         case "publish":
           return publish(registry, args);
         case "list":
@@ -148,7 +183,7 @@ public final class RegistryCli {
         case "gc":
           return gc(registry, args);
         default:
-          return usage("unknown command '" + command + "'");
+          return usage("unknown command '" + command + "'" + suggestion(command));
       }
     } catch (UsageError e) {
       return usage(e.getMessage());
@@ -280,7 +315,19 @@ public final class RegistryCli {
 
   private int alias(FileModelRegistry registry, Deque<String> args) {
     List<String> positional = new ArrayList<>();
-    Map<String, List<String>> opts = options(args, positional, List.of("--expect"), List.of());
+    Map<String, List<String>> opts = options(args, positional, List.of("--expect"), List.of("--delete"));
+    if (opts.containsKey("--delete")) {
+      if (positional.size() != 2 || opts.containsKey("--expect")) {
+        throw new UsageError("alias --delete needs MODEL ALIAS and nothing else");
+      }
+      SemVer was = registry.deleteAlias(positional.get(0), positional.get(1));
+      if (json) {
+        print(Map.of("action", "delete", "model", positional.get(0), "alias", positional.get(1), "was", was.toString()));
+      } else {
+        out.println(positional.get(0) + " " + positional.get(1) + ": deleted (it pointed at " + was + ")");
+      }
+      return OK;
+    }
     if (positional.size() != 3) {
       throw new UsageError("alias needs MODEL ALIAS VERSION");
     }
@@ -304,13 +351,26 @@ public final class RegistryCli {
 
   private int promote(FileModelRegistry registry, Deque<String> args) {
     List<String> positional = new ArrayList<>();
-    Map<String, List<String>> opts = options(args, positional, List.of("--alias"), List.of());
+    Map<String, List<String>> opts = options(args, positional, List.of("--alias", "--force"), List.of("--check"));
     if (positional.size() != 2) {
       throw new UsageError("promote needs MODEL VERSION");
     }
+    String model = positional.get(0);
     String alias = one(opts, "--alias").orElse("production");
     SemVer v = SemVer.parse(positional.get(1));
-    report("promote", positional.get(0), alias, registry.promote(positional.get(0), v, alias), v);
+    var force = one(opts, "--force");
+    if (force.isPresent()) {
+      if (opts.containsKey("--check")) {
+        throw new UsageError("--check and --force contradict each other");
+      }
+      err.println("warning: promoting " + model + " " + v + " without verifying it (" + force.get() + ")");
+      report("promote", model, alias, registry.promoteForced(model, v, alias, force.get()), v);
+      return OK;
+    }
+    if (opts.containsKey("--check")) {
+      LoadCheck.run(registry.verify(model, v), model, v, err);
+    }
+    report("promote", model, alias, registry.promote(model, v, alias), v);
     return OK;
   }
 
@@ -373,6 +433,19 @@ public final class RegistryCli {
   }
 
   private int verify(FileModelRegistry registry, Deque<String> args) {
+    List<String> positional = new ArrayList<>();
+    Map<String, List<String>> opts = options(args, positional, List.of("--key"), List.of());
+    if (positional.size() > 2) {
+      throw new UsageError("verify takes at most MODEL and VERSION");
+    }
+    List<java.security.PublicKey> keys = new ArrayList<>();
+    for (String k : opts.getOrDefault("--key", List.of())) {
+      keys.add(readPublicKey(k));
+    }
+    args = new ArrayDeque<>(positional);
+    if (!keys.isEmpty()) {
+      return verifySigned(registry, args, keys);
+    }
     List<String> problems = new ArrayList<>();
     int checked = 0;
     if (args.isEmpty()) {
@@ -393,17 +466,152 @@ public final class RegistryCli {
         }
       }
     }
+    return verdict(problems, checked, "DAMAGED: ", "verified");
+  }
+
+  private int verifySigned(FileModelRegistry registry, Deque<String> args, List<java.security.PublicKey> keys) {
+    List<String> problems = new ArrayList<>();
+    int checked = 0;
+    List<String> models = args.isEmpty() ? registry.models() : List.of(args.pollFirst());
+    for (String model : models) {
+      List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(SemVer.parse(args.pollFirst()));
+      for (SemVer v : versions) {
+        checked++;
+        try {
+          registry.verifySignature(model, v, keys);
+        } catch (SwellException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    }
+    return verdict(problems, checked, "REFUSED: ", "verified and signed by a trusted key");
+  }
+
+  private int verdict(List<String> problems, int checked, String prefix, String what) {
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("versionsChecked", checked);
       o.put("problems", problems);
       print(o);
     } else {
-      problems.forEach(p -> out.println("DAMAGED: " + p));
-      out.println(problems.isEmpty() ? "ok: " + checked + " versions verified" : problems.size() + " problems in "
+      problems.forEach(p -> out.println(prefix + p));
+      out.println(problems.isEmpty() ? "ok: " + checked + " versions " + what : problems.size() + " problems in "
           + checked + " versions");
     }
     return problems.isEmpty() ? OK : FAILED;
+  }
+
+  private int keygen(Deque<String> args) {
+    List<String> positional = new ArrayList<>();
+    Map<String, List<String>> opts = options(args, positional, List.of("--out"), List.of());
+    if (!positional.isEmpty()) {
+      throw new UsageError("keygen takes no arguments besides --out PREFIX");
+    }
+    String prefix = one(opts, "--out").orElseThrow(() -> new UsageError("keygen needs --out PREFIX"));
+    Path priv = Path.of(prefix + ".pem");
+    Path pub = Path.of(prefix + ".pub.pem");
+    for (Path p : List.of(priv, pub)) {
+      if (java.nio.file.Files.exists(p)) {
+        err.println("error: " + p + " exists; keygen never overwrites a key");
+        return FAILED;
+      }
+    }
+    java.security.KeyPair pair = SigningKeys.generate();
+    try {
+      Path dir = priv.toAbsolutePath().getParent();
+      java.nio.file.Files.createDirectories(dir);
+      try {
+        java.nio.file.Files.createFile(priv, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      } catch (UnsupportedOperationException e) {
+        java.nio.file.Files.createFile(priv); // not POSIX (Windows): the folder's ACL applies
+      }
+      java.nio.file.Files.writeString(priv, SigningKeys.privateKeyPem(pair.getPrivate()));
+      java.nio.file.Files.writeString(pub, SigningKeys.publicKeyPem(pair.getPublic()),
+          java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException("cannot write the key: " + e.getMessage(), e);
+    }
+    String hint = SigningKeys.hint(pair.getPublic());
+    if (json) {
+      print(Map.of("privateKey", priv.toString(), "publicKey", pub.toString(), "hint", hint));
+    } else {
+      out.println("wrote " + priv + " (private; keep it secret) and " + pub + " (public; give it to verifiers)");
+      out.println("key hint " + hint);
+    }
+    return OK;
+  }
+
+  private int sign(FileModelRegistry registry, Deque<String> args) {
+    List<String> positional = new ArrayList<>();
+    Map<String, List<String>> opts = options(args, positional, List.of("--key", "--public-key"), List.of());
+    if (positional.size() != 2) {
+      throw new UsageError("sign needs MODEL VERSION");
+    }
+    String keyFile = one(opts, "--key").orElseThrow(() -> new UsageError("sign needs --key KEY.pem"));
+    String pubFile = one(opts, "--public-key")
+        .orElse((keyFile.endsWith(".pem") ? keyFile.substring(0, keyFile.length() - 4) : keyFile) + ".pub.pem");
+    java.security.PrivateKey priv;
+    try {
+      priv = SigningKeys.readPrivateKey(Path.of(keyFile));
+    } catch (java.io.IOException e) {
+      throw new UsageError("cannot read the private key " + keyFile + ": " + e.getMessage());
+    }
+    java.security.PublicKey pub = readPublicKey(pubFile);
+    if (!SigningKeys.matches(priv, pub)) {
+      throw new UsageError(pubFile + " is not the public half of " + keyFile);
+    }
+    SemVer v = SemVer.parse(positional.get(1));
+    String hint = registry.sign(positional.get(0), v, new java.security.KeyPair(pub, priv));
+    if (json) {
+      print(Map.of("model", positional.get(0), "version", v.toString(), "hint", hint));
+    } else {
+      out.println("signed " + positional.get(0) + " " + v + " with key " + hint);
+    }
+    return OK;
+  }
+
+  private static java.security.PublicKey readPublicKey(String file) {
+    try {
+      return SigningKeys.readPublicKey(Path.of(file));
+    } catch (java.io.IOException e) {
+      throw new UsageError("cannot read the public key " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static final List<String> COMMANDS = List.of("publish", "list", "show", "alias", "promote", "rollback",
+      "log", "verify", "diff", "gc", "keygen", "sign", "help");
+
+  /** "; did you mean 'x'?" for a command one or two edits away from a real one. */
+  static String suggestion(String typed) {
+    String best = null;
+    int bestDistance = 3;
+    for (String c : COMMANDS) {
+      int d = distance(typed, c);
+      if (d < bestDistance) {
+        best = c;
+        bestDistance = d;
+      }
+    }
+    return best == null ? "" : "; did you mean '" + best + "'?";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private int diff(FileModelRegistry registry, Deque<String> args) {

@@ -1,0 +1,121 @@
+package dev.swell.registry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** keygen, sign, verify --key, --trust and safe promote, as a shell user types them. */
+class SigningCliTest {
+
+  @TempDir Path tmp;
+  private String out;
+  private String err;
+
+  private int cli(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code = RegistryCli.run(args, new PrintStream(o, true, StandardCharsets.UTF_8),
+        new PrintStream(e, true, StandardCharsets.UTF_8));
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  @Test
+  @DisplayName("keygen, sign, verify --key and --trust: signed versions verify, others are refused with exit 1")
+  void signAndVerify() throws Exception {
+    String root = tmp.resolve("reg").toString();
+    String key = tmp.resolve("keys/release").toString();
+    assertThat(cli("keygen", "--out", key)).isZero();
+    assertThat(out).contains("key hint ");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(key + ".pem")))).isEqualTo("rw-------");
+    assertThat(cli("keygen", "--out", key)).as("never overwrites").isEqualTo(1);
+    assertThat(err).contains("exists; keygen never overwrites a key");
+
+    Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
+    assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.1.0")).isZero();
+    assertThat(cli("--root", root, "sign", "fraud", "1.0.0", "--key", key + ".pem")).isZero();
+    assertThat(out).contains("signed fraud 1.0.0 with key ");
+
+    assertThat(cli("--root", root, "verify", "fraud", "1.0.0", "--key", key + ".pub.pem")).isZero();
+    assertThat(out).contains("ok: 1 versions verified and signed by a trusted key");
+    assertThat(cli("--root", root, "verify", "--key", key + ".pub.pem")).isEqualTo(1);
+    assertThat(out).contains("REFUSED: model 'fraud' 1.1.0: signature refused (unsigned)");
+
+    assertThat(cli("--root", root, "--trust", key + ".pub.pem", "promote", "fraud", "1.1.0")).isEqualTo(1);
+    assertThat(err).contains("refusing to point an alias at it").contains("unsigned");
+    assertThat(cli("--root", root, "--trust", key + ".pub.pem", "promote", "fraud", "1.0.0")).isZero();
+
+    assertThat(cli("--root", root, "sign", "fraud", "1.1.0", "--key", key + ".pub.pem")).isEqualTo(2);
+    assertThat(err).contains("holds a PUBLIC KEY, expected a PRIVATE KEY");
+    assertThat(cli("keygen", "--out", tmp.resolve("other").toString())).isZero();
+    assertThat(cli("--root", root, "sign", "fraud", "1.1.0", "--key", key + ".pem", "--public-key",
+        tmp.resolve("other.pub.pem").toString())).isEqualTo(2);
+    assertThat(err).contains("is not the public half of");
+    assertThat(cli("--root", root, "sign", "fraud", "1.1.0")).isEqualTo(2);
+    assertThat(err).contains("sign needs --key KEY.pem");
+  }
+
+  @Test
+  @DisplayName("bug: promote moved the alias to a version whose bytes fail verify, and exited 0")
+  void promoteOfADamagedVersionIsRefused() throws Exception {
+    String root = tmp.resolve("reg").toString();
+    Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
+    assertThat(cli("--root", root, "promote", "fraud", "1.0.0")).isZero();
+    assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.1.0")).isZero();
+    Files.writeString(tmp.resolve("reg/models/fraud/versions/1.1.0/files/m.onnx"), "WEIGHTS");
+    assertThat(cli("--root", root, "promote", "fraud", "1.1.0")).isEqualTo(1);
+    assertThat(err).contains("error: model 'fraud' 1.1.0: refusing to point an alias at it")
+        .contains("has SHA-256");
+    assertThat(cli("--root", root, "alias", "fraud", "production", "1.1.0")).isEqualTo(1);
+    assertThat(cli("--root", root, "list", "fraud")).isZero();
+    assertThat(out).contains("1.0.0  <- production");
+    assertThat(cli("--root", root, "promote", "fraud", "1.1.0", "--force", "testing the override")).isZero();
+    assertThat(err).contains("warning: promoting fraud 1.1.0 without verifying it");
+    assertThat(cli("--root", root, "promote", "fraud", "1.0.0", "--check")).as("no backend here").isEqualTo(1);
+    assertThat(err).contains("no backend on the class path loads format 'onnx'");
+    assertThat(cli("--root", root, "alias", "fraud", "production", "--delete")).isZero();
+    assertThat(out).contains("fraud production: deleted (it pointed at 1.1.0)");
+  }
+
+  @Test
+  @DisplayName("bug: a damaged manifest made verify of the whole registry a usage error (exit 2); typos create nothing")
+  void verifyAndTypos() throws Exception {
+    String root = tmp.resolve("reg").toString();
+    Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
+    assertThat(cli("--root", root, "publish", "churn", model.toString(), "--version", "1.0.0")).isZero();
+    Path dir = tmp.resolve("reg/models/fraud/versions/1.0.0");
+    String damaged = Files.readString(dir.resolve("manifest.json")).replace("\"size\" : 7", "\"size\" : -1");
+    Files.writeString(dir.resolve("manifest.json"), damaged);
+    Files.writeString(dir.resolve("manifest.sha256"), sha256(damaged) + "\n");
+    assertThat(cli("--root", root, "verify")).isEqualTo(1);
+    assertThat(out).contains("DAMAGED: model 'fraud' 1.0.0: manifest.json is invalid: size of m.onnx is -1")
+        .contains("1 problems in 2 versions");
+
+    assertThat(cli("--root", root, "rollback", "typo1", "production")).isEqualTo(1);
+    assertThat(err).contains("no such model");
+    assertThat(cli("--root", root, "gc", "typo2", "--keep", "1")).isEqualTo(1);
+    assertThat(cli("--root", root, "list")).isZero();
+    assertThat(out.lines()).containsExactly("churn", "fraud");
+    assertThat(cli("--root", root, "promte", "fraud", "1.0.0")).isEqualTo(2);
+    assertThat(err).contains("unknown command 'promte'; did you mean 'promote'?");
+    assertThat(cli("--root", root, "publish", "CON", model.toString(), "--version", "1.0.0")).isEqualTo(2);
+    assertThat(err).contains("device name on Windows");
+  }
+
+  private static String sha256(String s) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(s.getBytes(StandardCharsets.UTF_8)));
+  }
+}
