@@ -18,6 +18,7 @@ import dev.swell.registry.SemVer;
 import dev.swell.registry.cli.RegistryCli;
 import dev.swell.registry.signing.SigningKeys;
 import dev.swell.registry.signing.TrustPolicy;
+import dev.swell.samples.faults.Load;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -28,11 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,51 +66,26 @@ class SignedServingTest {
 
     NamedTensors in = NamedTensors.of("x", RandomTensors.random(DType.FLOAT32, new SplittableRandom(1), 1, 16));
     List<LoadFailed> refusals = new CopyOnWriteArrayList<>();
-    AtomicLong served = new AtomicLong();
-    AtomicLong failed = new AtomicLong();
-    AtomicBoolean stop = new AtomicBoolean();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
     try (Swell swell = Swell.builder().repository(strict).refreshInterval(Duration.ofMillis(20)).build();
-         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"));
+         Load load = new Load(8, p, in, "1.0.0")) {
       swell.on(LoadFailed.class, refusals::add);
-      List<Future<?>> load = new java.util.ArrayList<>();
-      for (int t = 0; t < 8; t++) {
-        load.add(pool.submit(() -> {
-          while (!stop.get()) {
-            try {
-              if (p.predict(in).version().equals("1.0.0")) {
-                served.incrementAndGet();
-              } else {
-                failed.incrementAndGet(); // served by a version that should have been refused
-              }
-            } catch (RuntimeException e) {
-              failed.incrementAndGet();
-            }
-          }
-        }));
-      }
       String[][] faults = {{"1.1.0", "unsigned"}, {"1.2.0", "untrusted key"}, {"1.3.0", "has SHA-256"}};
       for (String[] fault : faults) {
-        long before = served.get();
+        long before = load.served();
         writer.promoteForced("fraud", SemVer.parse(fault[0]), "production", "fault injection");
         SwellHealth.ModelStatus s = await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(5))
             .until(() -> swell.health().models().get(0), st -> fault[0].equals(st.wanted()));
         assertThat(s.lastError()).contains(fault[1]);
         assertThat(s.version()).isEqualTo("1.0.0");
-        await().atMost(Duration.ofSeconds(5)).until(() -> served.get() > before + 1000);
+        await().atMost(Duration.ofSeconds(5)).until(() -> load.served() > before + 1000);
         System.out.printf("signed serving: alias moved to %s (%s): refused, %d requests served meanwhile%n",
-            fault[0], fault[1], served.get() - before);
-      }
-      stop.set(true);
-      for (Future<?> f : load) {
-        f.get();
+            fault[0], fault[1], load.served() - before);
       }
       assertThat(refusals).extracting(LoadFailed::version).contains("1.1.0", "1.2.0", "1.3.0");
-      assertThat(failed).hasValue(0);
+      assertThat(load.failed()).as("failed requests (first: %s)", load.firstFailure()).isZero();
       System.out.printf("signed serving: 3 refused versions under 8 threads: %d served, %d failed, %d refusal events%n",
-          served.get(), failed.get(), refusals.size());
-    } finally {
-      pool.shutdownNow();
+          load.served(), load.failed(), refusals.size());
     }
   }
 
