@@ -98,6 +98,10 @@ final class FsOps {
     return HexFormat.of().formatHex(sha256().digest(bytes));
   }
 
+  static MessageDigest sha256Digest() {
+    return sha256();
+  }
+
   private static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");

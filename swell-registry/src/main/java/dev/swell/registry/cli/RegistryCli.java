@@ -66,6 +66,10 @@ public final class RegistryCli {
       "  log MODEL                      the model's event log",
       "  verify [MODEL [VERSION]] [--key PUBKEY.pem]...  re-hash files against manifests; with --key, also",
       "                                 require signatures by one of the keys",
+      "  export FILE.zip [MODEL]...     back up models (all by default): versions, aliases, history, events,",
+      "                                 experiments, with a manifest of SHA-256 digests",
+      "  import FILE.zip                restore an archive into this registry, all or nothing (hostile or",
+      "                                 damaged archives and models that exist already are refused)",
       "  keygen --out PREFIX            write a new P-256 key pair: PREFIX.pem (private, mode 600), PREFIX.pub.pem",
       "  sign MODEL VERSION --key KEY.pem [--public-key PUB.pem]",
       "                                 sign a version (OpenSSF model signing; PUB defaults to KEY less .pem",
@@ -162,6 +166,19 @@ public final class RegistryCli {
       switch (command) {
         case "sign":
           return sign(registry, args);
+        case "export": {
+          Path file = Path.of(need(args, "FILE.zip"));
+          var sum = dev.swell.registry.RegistryArchive.export(registry, new ArrayList<>(args), file);
+          out.println("exported " + sum.models() + " (" + sum.files() + " files, " + sum.bytes() + " bytes) to " + file);
+          return OK;
+        }
+        case "import": {
+          Path file = Path.of(need(args, "FILE.zip"));
+          noMore(args);
+          var sum = dev.swell.registry.RegistryArchive.importInto(registry, file);
+          out.println("imported " + sum.models() + " (" + sum.files() + " files, " + sum.bytes() + " bytes), verified");
+          return OK;
+        }
         case "publish":
           return publish(registry, args);
         case "list":
@@ -580,7 +597,7 @@ public final class RegistryCli {
   }
 
   private static final List<String> COMMANDS = List.of("publish", "list", "show", "alias", "promote", "rollback",
-      "log", "verify", "diff", "gc", "keygen", "sign", "help");
+      "log", "verify", "diff", "gc", "keygen", "sign", "export", "import", "help");
 
   /** "; did you mean 'x'?" for a command one or two edits away from a real one. */
   static String suggestion(String typed) {

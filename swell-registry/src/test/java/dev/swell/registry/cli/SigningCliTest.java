@@ -114,6 +114,26 @@ class SigningCliTest {
     assertThat(err).contains("device name on Windows");
   }
 
+  @Test
+  @DisplayName("export and import from the command line; importing a hostile or conflicting archive exits 1 or 2")
+  void exportImport() throws Exception {
+    String a = tmp.resolve("a").toString();
+    String b = tmp.resolve("b").toString();
+    Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", a, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
+    assertThat(cli("--root", a, "promote", "fraud", "1.0.0")).isZero();
+    String zip = tmp.resolve("backup.zip").toString();
+    assertThat(cli("--root", a, "export", zip)).isZero();
+    assertThat(out).contains("exported [fraud] (");
+    assertThat(cli("--root", b, "import", zip)).isZero();
+    assertThat(cli("--root", b, "list", "fraud")).isZero();
+    assertThat(out).contains("1.0.0  <- production");
+    assertThat(cli("--root", b, "import", zip)).isEqualTo(1);
+    assertThat(err).contains("exist in");
+    assertThat(cli("--root", b, "import", model.toString())).isNotZero();
+    assertThat(cli("--root", a, "export", zip)).as("never overwrites").isEqualTo(3);
+  }
+
   private static String sha256(String s) throws Exception {
     return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
         .digest(s.getBytes(StandardCharsets.UTF_8)));
