@@ -5,6 +5,7 @@ import dev.swell.api.BackendException;
 import dev.swell.api.spi.Backend;
 import dev.swell.api.spi.BackendConfig;
 import dev.swell.api.spi.BackendProvider;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +76,51 @@ public final class OnnxBackendProvider implements BackendProvider {
       log.warn("ONNX Runtime's native library did not load: {}", e.toString());
       return false;
     }
+  }
+
+  /**
+   * ONNX Runtime's version, the execution providers this build holds, and for each GPU provider
+   * whether it is usable on this machine and why not (no NVIDIA driver, or the error ONNX Runtime
+   * gave when asked to add it).
+   */
+  @Override
+  public java.util.Map<String, Object> diagnostics() {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    OrtEnvironment env;
+    try {
+      env = OnnxEnvironment.get();
+    } catch (RuntimeException | LinkageError e) {
+      out.put("available", false);
+      out.put("why", "the native library did not load: " + e);
+      return out;
+    }
+    out.put("available", true);
+    out.put("version", env.getVersion());
+    java.util.EnumSet<ai.onnxruntime.OrtProvider> built = OrtEnvironment.getAvailableProviders();
+    out.put("providers", built.stream().map(Enum::name).toList());
+    java.util.Map<String, String> usable = new java.util.LinkedHashMap<>();
+    usable.put("cpu", "usable");
+    for (ai.onnxruntime.OrtProvider p : List.of(ai.onnxruntime.OrtProvider.CUDA, ai.onnxruntime.OrtProvider.TENSOR_RT)) {
+      String key = p == ai.onnxruntime.OrtProvider.CUDA ? "cuda" : "tensorrt";
+      if (!built.contains(p)) {
+        usable.put(key, "not usable: this ONNX Runtime build has no " + p.name() + " provider (use the onnxruntime_gpu jar)");
+      } else if (!OnnxBackend.nvidiaDriverPresent()) {
+        usable.put(key, "not usable: no NVIDIA driver on this machine (/proc/driver/nvidia/version is missing)");
+      } else {
+        try (ai.onnxruntime.OrtSession.SessionOptions o = new ai.onnxruntime.OrtSession.SessionOptions()) {
+          if (p == ai.onnxruntime.OrtProvider.CUDA) {
+            o.addCUDA(0);
+          } else {
+            o.addTensorrt(0);
+          }
+          usable.put(key, "usable (device 0)");
+        } catch (ai.onnxruntime.OrtException | RuntimeException | LinkageError e) {
+          usable.put(key, "not usable: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()));
+        }
+      }
+    }
+    out.put("executionProviders", usable);
+    return out;
   }
 
   @Override

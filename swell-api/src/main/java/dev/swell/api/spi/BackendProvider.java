@@ -54,4 +54,16 @@ public interface BackendProvider {
    * @throws dev.swell.api.BackendException if the engine cannot start
    */
   Backend create(BackendConfig config);
+
+  /**
+   * Describes this backend on this machine for diagnostics: its native library's version, the
+   * devices or execution providers it was built with and whether each is usable here (and if not,
+   * why). Must not throw; cheap enough to call from a health or support command. By default:
+   * whether the backend is available.
+   *
+   * @return facts by name, in a stable order; values are strings, numbers, booleans, lists or maps
+   */
+  default java.util.Map<String, Object> diagnostics() {
+    return java.util.Map.of("available", isAvailable());
+  }
 }

@@ -70,12 +70,16 @@ public final class RegistryCli {
       "                                 experiments, with a manifest of SHA-256 digests",
       "  import FILE.zip                restore an archive into this registry, all or nothing (hostile or",
       "                                 damaged archives and models that exist already are refused)",
+      "  doctor                         JVM, memory, backends (native version, CUDA usable or why not), disk",
+      "                                 headroom and whether the registry verifies; exit 1 if it does not",
       "  keygen --out PREFIX            write a new P-256 key pair: PREFIX.pem (private, mode 600), PREFIX.pub.pem",
       "  sign MODEL VERSION --key KEY.pem [--public-key PUB.pem]",
       "                                 sign a version (OpenSSF model signing; PUB defaults to KEY less .pem",
       "                                 plus .pub.pem); check it with model_signing verify key on the folder",
       "  diff MODEL V1 V2               metric deltas, tag and file changes",
-      "  gc MODEL --keep N [--delete-ancestors]        delete old versions (never aliased ones)",
+      "  gc MODEL --keep N [--delete-ancestors] [--staging-max-age 10m]",
+      "                                 delete old versions (never aliased ones) and copies left by killed",
+      "                                 publishers older than the age (default 1h; 0s also stops running ones)",
       "",
       "exit codes: 0 ok, 1 failed, 2 usage error, 3 I/O error");
 
@@ -166,6 +170,8 @@ public final class RegistryCli {
       switch (command) {
         case "sign":
           return sign(registry, args);
+        case "doctor":
+          return doctor(registry, args);
         case "export": {
           Path file = Path.of(need(args, "FILE.zip"));
           var sum = dev.swell.registry.RegistryArchive.export(registry, new ArrayList<>(args), file);
@@ -518,6 +524,44 @@ public final class RegistryCli {
     return problems.isEmpty() ? OK : FAILED;
   }
 
+  private int doctor(FileModelRegistry registry, Deque<String> args) {
+    noMore(args);
+    Map<String, Object> report = dev.swell.registry.Diagnostics.collect(registry);
+    if (json) {
+      print(report);
+    } else {
+      printTree(report, "");
+      @SuppressWarnings("unchecked")
+      List<Object> backends = (List<Object>) report.get("backends");
+      if (backends.isEmpty()) {
+        out.println("note: no backend on the class path (add swell-onnx and ONNX Runtime to check them)");
+      }
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> reg = (Map<String, Object>) report.get("registry");
+    return Boolean.TRUE.equals(reg.get("verifies")) ? OK : FAILED;
+  }
+
+  private void printTree(Object value, String indent) {
+    if (value instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (e.getValue() instanceof Map || (e.getValue() instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Map)) {
+          out.println(indent + e.getKey() + ":");
+          printTree(e.getValue(), indent + "  ");
+        } else {
+          out.println(indent + e.getKey() + ": " + e.getValue());
+        }
+      }
+    } else if (value instanceof List<?> l) {
+      for (Object o : l) {
+        out.println(indent + "-");
+        printTree(o, indent + "  ");
+      }
+    } else {
+      out.println(indent + value);
+    }
+  }
+
   private int keygen(Deque<String> args) {
     List<String> positional = new ArrayList<>();
     Map<String, List<String>> opts = options(args, positional, List.of("--out"), List.of());
@@ -597,7 +641,7 @@ public final class RegistryCli {
   }
 
   private static final List<String> COMMANDS = List.of("publish", "list", "show", "alias", "promote", "rollback",
-      "log", "verify", "diff", "gc", "keygen", "sign", "export", "import", "help");
+      "log", "verify", "diff", "gc", "keygen", "sign", "export", "import", "doctor", "help");
 
   /** "; did you mean 'x'?" for a command one or two edits away from a real one. */
   static String suggestion(String typed) {
@@ -665,7 +709,8 @@ public final class RegistryCli {
 
   private int gc(FileModelRegistry registry, Deque<String> args) {
     List<String> positional = new ArrayList<>();
-    Map<String, List<String>> opts = options(args, positional, List.of("--keep"), List.of("--delete-ancestors"));
+    Map<String, List<String>> opts = options(args, positional, List.of("--keep", "--staging-max-age"),
+        List.of("--delete-ancestors"));
     if (positional.size() != 1) {
       throw new UsageError("gc needs MODEL");
     }
@@ -678,6 +723,14 @@ public final class RegistryCli {
     RetentionPolicy policy = RetentionPolicy.keepLast(keep);
     if (opts.containsKey("--delete-ancestors")) {
       policy = policy.deletingAncestors();
+    }
+    var stagingAge = one(opts, "--staging-max-age");
+    if (stagingAge.isPresent()) {
+      try {
+        policy = policy.withStagingMaxAge(java.time.Duration.parse("PT" + stagingAge.get().toUpperCase(Locale.ROOT)));
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new UsageError("--staging-max-age takes a duration such as 10m, 30s or 0s, got '" + stagingAge.get() + "'");
+      }
     }
     List<SemVer> deleted = registry.gc(positional.get(0), policy);
     if (json) {

@@ -102,6 +102,8 @@ class SigningCliTest {
     assertThat(cli("--root", root, "verify")).isEqualTo(1);
     assertThat(out).contains("DAMAGED: model 'fraud' 1.0.0: manifest.json is invalid: size of m.onnx is -1")
         .contains("1 problems in 2 versions");
+    assertThat(cli("--root", root, "doctor")).as("the registry does not verify").isEqualTo(1);
+    assertThat(out).contains("verifies: false").contains("note: no backend on the class path");
 
     assertThat(cli("--root", root, "rollback", "typo1", "production")).isEqualTo(1);
     assertThat(err).contains("no such model");
@@ -132,6 +134,23 @@ class SigningCliTest {
     assertThat(err).contains("exist in");
     assertThat(cli("--root", b, "import", model.toString())).isNotZero();
     assertThat(cli("--root", a, "export", zip)).as("never overwrites").isEqualTo(3);
+  }
+
+  @Test
+  @DisplayName("bug: a killed publish's staging copy stayed an hour with no way to clean it sooner")
+  void stagingCanBeCleanedAtOnce() throws Exception {
+    String root = tmp.resolve("reg").toString();
+    Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
+    Path abandoned = tmp.resolve("reg/models/fraud/.staging/3f1c/files");
+    Files.createDirectories(abandoned);
+    Files.write(abandoned.resolve("big.onnx"), new byte[1 << 20]);
+    assertThat(cli("--root", root, "gc", "fraud", "--keep", "5")).isZero();
+    assertThat(abandoned).as("younger than the default hour").exists();
+    assertThat(cli("--root", root, "gc", "fraud", "--keep", "5", "--staging-max-age", "10x")).isEqualTo(2);
+    assertThat(err).contains("--staging-max-age takes a duration such as 10m");
+    assertThat(cli("--root", root, "gc", "fraud", "--keep", "5", "--staging-max-age", "0s")).isZero();
+    assertThat(abandoned.getParent()).doesNotExist();
   }
 
   private static String sha256(String s) throws Exception {
