@@ -53,7 +53,7 @@ final class HostedVersion {
   private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
 
   /** Everything a version's pipeline is built from: the runtime's stages and settings. */
-  record Stages(long maxInputElements, ModelMetrics metrics, AlertMonitor alerts, DriftMonitor[] drift,
+  record Stages(InputLimits limits, ModelMetrics metrics, AlertMonitor alerts, DriftMonitor[] drift,
       ResultCache cache, dev.swell.core.batch.BatchPolicy batching, java.util.concurrent.ThreadFactory threads,
       AdmissionPolicy admission, Deadlines deadlines, long defaultTimeoutNanos, Ticker ticker) {}
 
@@ -98,7 +98,7 @@ final class HostedVersion {
     this.ticker = s.ticker();
     this.lastUsedNanos = ticker.read();
     this.loadedAtMillis = loadedAtMillis;
-    this.validator = new InputValidator(model, version, loaded.signature(), s.maxInputElements());
+    this.validator = new InputValidator(model, version, loaded.signature(), s.limits());
     this.metrics = s.metrics();
     this.successTimer = metrics.successTimer(model, version);
     this.alerts = s.alerts();

@@ -18,14 +18,23 @@ final class InputValidator {
   private final Signature signature;
   private final long maxElements;
 
+  private final long maxRequestBytes;
+  private final int maxStringChars;
+
   /** Whether two inputs share a symbolic dimension name (so their sizes there must agree). */
   private final boolean namedDims;
 
   InputValidator(String model, String version, Signature signature, long maxElements) {
+    this(model, version, signature, InputLimits.DEFAULTS.withMaxElements(maxElements));
+  }
+
+  InputValidator(String model, String version, Signature signature, InputLimits limits) {
     this.model = model;
     this.version = version;
     this.signature = signature;
-    this.maxElements = maxElements;
+    this.maxElements = limits.maxElements();
+    this.maxRequestBytes = limits.maxRequestBytes();
+    this.maxStringChars = limits.maxStringChars();
     java.util.Map<String, Integer> uses = new java.util.HashMap<>();
     for (TensorSpec s : signature.inputs()) {
       for (int i = 0; i < Math.max(0, s.rank()); i++) {
@@ -59,6 +68,7 @@ final class InputValidator {
     if (inputs == null) {
       throw invalid(null, "inputs " + expectedNames(), "null");
     }
+    long bytes = 0;
     for (TensorSpec spec : signature.inputs()) {
       Tensor t = inputs.get(spec.name());
       if (t == null) {
@@ -66,6 +76,11 @@ final class InputValidator {
             + "]", "no tensor of that name (inputs given: " + inputs.names() + ")");
       }
       check(spec, t);
+      bytes += bytes(spec, t);
+      if (bytes > maxRequestBytes) {
+        throw invalid(spec.name(), "requests of at most " + maxRequestBytes + " bytes (InputLimits.maxRequestBytes)",
+            "at least " + bytes + " bytes with this input");
+      }
     }
     if (namedDims) {
       checkNamedDimensions(inputs);
@@ -101,6 +116,25 @@ final class InputValidator {
       throw invalid(spec.name(), "at most " + maxElements + " elements", t.size() + " elements ["
           + Tensor.describeShape(shape) + "]");
     }
+  }
+
+  /** The input's size in bytes; strings by UTF-16 length, each checked against the string limit. */
+  private long bytes(TensorSpec spec, Tensor t) {
+    long b = t.byteSize();
+    if (b >= 0) {
+      return b;
+    }
+    long chars = 0;
+    String[] strings = t.toStringArray();
+    for (int i = 0; i < strings.length; i++) {
+      int n = strings[i].length();
+      if (n > maxStringChars) {
+        throw invalid(spec.name(), "strings of at most " + maxStringChars + " characters (InputLimits.maxStringChars)",
+            "element " + i + " of " + n + " characters");
+      }
+      chars += n;
+    }
+    return 2 * chars;
   }
 
   private String expectedNames() {

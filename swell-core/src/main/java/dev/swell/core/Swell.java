@@ -92,7 +92,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
   private final ModelRepository repository;
   private final Executor asyncExecutor;
   private final ExecutorService ownedExecutor;
-  private final long maxInputElements;
+  private final InputLimits inputLimits;
   private final Duration drainTimeout;
   private final Set<LocalPredictor> open = ConcurrentHashMap.newKeySet();
   private final Set<FollowingPredictor> following = ConcurrentHashMap.newKeySet();
@@ -139,7 +139,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
       this.ownedExecutor = Executors.newCachedThreadPool(daemonThreads("swell-async-"));
       this.asyncExecutor = ownedExecutor;
     }
-    this.maxInputElements = b.maxInputElements;
+    this.inputLimits = b.inputLimits;
     this.drainTimeout = b.drainTimeout;
     this.repository = b.repository;
     this.refreshInterval = b.refreshInterval;
@@ -464,7 +464,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
     AlertMonitor alerts = alertPolicy == null ? null : alertMonitors.computeIfAbsent(artifact.name(),
         m -> new AlertMonitor(m, alertPolicy, ticker::read, alertListeners));
     Duration timeout = timeouts.getOrDefault(artifact.name(), defaultTimeout);
-    HostedVersion.Stages stages = new HostedVersion.Stages(maxInputElements, metrics, alerts,
+    HostedVersion.Stages stages = new HostedVersion.Stages(inputLimits, metrics, alerts,
         driftMonitors(artifact, loaded.signature()),
         resultCache != null && cachePolicy.caches(artifact.name()) ? resultCache : null,
         batchPolicy != null && batchPolicy.batches(artifact.name()) ? batchPolicy : null,
@@ -686,7 +686,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
   public static final class Builder {
 
     /** The default limit of elements in one input tensor. */
-    public static final long DEFAULT_MAX_INPUT_ELEMENTS = 1L << 28;
+    public static final long DEFAULT_MAX_INPUT_ELEMENTS = 1L << 28; // InputLimits.DEFAULTS.maxElements()
     /** How long closing waits for running calls, by default. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -697,8 +697,9 @@ public final class Swell implements AutoCloseable, MeterBinder {
     private BackendConfig backendConfig = BackendConfig.ofDefaults();
     private boolean backendConfigSet;
     private Executor asyncExecutor;
-    private long maxInputElements = DEFAULT_MAX_INPUT_ELEMENTS;
+    private InputLimits inputLimits = InputLimits.DEFAULTS;
     private boolean maxInputElementsSet;
+    private boolean inputLimitsSet;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private boolean drainTimeoutSet;
     private ModelRepository repository;
@@ -1099,7 +1100,22 @@ public final class Swell implements AutoCloseable, MeterBinder {
         throw new IllegalArgumentException("maxInputElements must be >= 1, was " + max);
       }
       maxInputElementsSet = true;
-      this.maxInputElements = max;
+      this.inputLimits = inputLimits.withMaxElements(max);
+      return this;
+    }
+
+    /**
+     * Sets how large one request may be: elements per input tensor, bytes over all inputs,
+     * characters per string element (default {@link InputLimits#DEFAULTS}). Larger requests are
+     * refused with an {@link dev.swell.api.InvalidInputException} naming the limit.
+     *
+     * @param limits the limits
+     * @return this builder
+     */
+    public Builder inputLimits(InputLimits limits) {
+      checkOnce(inputLimitsSet, "inputLimits");
+      inputLimitsSet = true;
+      this.inputLimits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 

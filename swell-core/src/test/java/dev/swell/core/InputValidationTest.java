@@ -110,4 +110,33 @@ class InputValidationTest {
     assertThatThrownBy(() -> validator.validate(NamedTensors.empty()))
         .isInstanceOf(dev.swell.api.SwellException.class);
   }
+
+  @Test
+  @org.junit.jupiter.api.DisplayName("requests over the byte limit and strings over the length limit are refused, naming the limit")
+  void requestAndStringLimits() {
+    InputValidator small = new InputValidator("fraud", "1.2.0",
+        Signature.of(List.of(TensorSpec.of("ids", DType.INT64, -1, 128), TensorSpec.of("mask", DType.INT64, -1, 128)),
+            List.of(TensorSpec.of("out", DType.FLOAT32, -1, 2))), new InputLimits(1_000_000, 3 * 1024, 10));
+    small.validate(NamedTensors.of("ids", ids(1), "mask", ids(1))); // 2 KiB
+    InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
+        () -> small.validate(NamedTensors.of("ids", ids(2), "mask", ids(2))));
+    org.assertj.core.api.Assertions.assertThat(e.getMessage()).contains("requests of at most 3072 bytes")
+        .contains("at least 4096 bytes");
+    InputValidator text = new InputValidator("nlp", "1.0.0",
+        Signature.of(List.of(TensorSpec.of("text", DType.STRING, -1)), List.of(TensorSpec.of("y", DType.FLOAT32, -1))),
+        new InputLimits(1_000, 1_000, 10));
+    text.validate(NamedTensors.of("text", Tensor.of(new String[] {"short", "0123456789"}, 2)));
+    InvalidInputException s = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
+        () -> text.validate(NamedTensors.of("text", Tensor.of(new String[] {"ok", "x".repeat(11)}, 2))));
+    org.assertj.core.api.Assertions.assertThat(s.getMessage()).contains("strings of at most 10 characters")
+        .contains("element 1 of 11 characters");
+    // strings count two bytes a character against the request limit: 6 x 10 characters = 120 bytes
+    InputValidator tight = new InputValidator("nlp", "1.0.0",
+        Signature.of(List.of(TensorSpec.of("text", DType.STRING, -1)), List.of(TensorSpec.of("y", DType.FLOAT32, -1))),
+        new InputLimits(1_000, 100, 10));
+    String[] six = new String[6];
+    java.util.Arrays.fill(six, "0123456789");
+    org.assertj.core.api.Assertions.assertThat(org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
+        () -> tight.validate(NamedTensors.of("text", Tensor.of(six, 6)))).getMessage()).contains("at least 120 bytes");
+  }
 }

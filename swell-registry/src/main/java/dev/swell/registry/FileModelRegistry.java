@@ -102,6 +102,7 @@ public final class FileModelRegistry implements ModelRepository {
   private final Clock clock;
   private final String actor;
   private final TrustPolicy trust;
+  private final long maxArtifactBytes;
   /** Verified versions: folder to the fingerprint (sizes and times) of its files when verified. */
   private final Map<Path, List<Object>> verified = new ConcurrentHashMap<>();
   /** Parsed alias files by path, with the identity, time and size of the file parsed. */
@@ -110,9 +111,10 @@ public final class FileModelRegistry implements ModelRepository {
   private final Map<Path, CachedManifest> manifestCache = new ConcurrentHashMap<>();
   private final ExperimentStore experiments;
 
-  private FileModelRegistry(Path root, Clock clock, String actor, TrustPolicy trust) {
+  private FileModelRegistry(Path root, Clock clock, String actor, TrustPolicy trust, long maxArtifactBytes) {
     this.root = root;
     this.trust = trust;
+    this.maxArtifactBytes = maxArtifactBytes;
     this.models = root.resolve("models");
     this.clock = clock;
     this.actor = actor;
@@ -180,6 +182,18 @@ public final class FileModelRegistry implements ModelRepository {
         throw new IllegalStateException("version " + request.version() + " of model '" + request.model()
             + "' exists already; versions are immutable, publish a new one");
       }
+    }
+    long total = 0;
+    for (Path f : request.files()) {
+      try {
+        total += Files.size(f);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+      }
+    }
+    if (total > maxArtifactBytes) {
+      throw new IllegalArgumentException("the artifact has " + total + " bytes; this registry accepts at most "
+          + maxArtifactBytes + " (FileModelRegistry.Builder.maxArtifactBytes)");
     }
     Path modelDir = modelDir(request.model());
     Path staging = modelDir.resolve(".staging").resolve(UUID.randomUUID().toString());
@@ -706,7 +720,7 @@ public final class FileModelRegistry implements ModelRepository {
   public ModelVersion verifySignature(String model, SemVer version, List<java.security.PublicKey> keys) {
     TrustPolicy.Builder b = TrustPolicy.builder();
     keys.forEach(k -> b.trust(model, k));
-    FileModelRegistry strict = new FileModelRegistry(root, clock, actor, b.build());
+    FileModelRegistry strict = new FileModelRegistry(root, clock, actor, b.build(), maxArtifactBytes);
     return strict.verify(model, version);
   }
 
@@ -1540,6 +1554,7 @@ public final class FileModelRegistry implements ModelRepository {
     private Clock clock = Clock.systemUTC();
     private String actor = System.getProperty("user.name", "unknown");
     private TrustPolicy trust = TrustPolicy.NONE;
+    private long maxArtifactBytes = Long.MAX_VALUE;
 
     private Builder(Path root) {
       this.root = Objects.requireNonNull(root, "root");
@@ -1568,6 +1583,21 @@ public final class FileModelRegistry implements ModelRepository {
         throw new IllegalArgumentException("actor must not be blank");
       }
       this.actor = actor;
+      return this;
+    }
+
+    /**
+     * Sets the largest artifact (all files of one version) a publish accepts, checked before
+     * anything is copied (default: no limit).
+     *
+     * @param max bytes, at least 1
+     * @return this builder
+     */
+    public Builder maxArtifactBytes(long max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxArtifactBytes must be at least 1, was " + max);
+      }
+      this.maxArtifactBytes = max;
       return this;
     }
 
@@ -1614,7 +1644,7 @@ public final class FileModelRegistry implements ModelRepository {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open registry " + root + ": " + e.getMessage(), e);
       }
-      return new FileModelRegistry(root.toAbsolutePath().normalize(), clock, actor, trust);
+      return new FileModelRegistry(root.toAbsolutePath().normalize(), clock, actor, trust, maxArtifactBytes);
     }
   }
 }

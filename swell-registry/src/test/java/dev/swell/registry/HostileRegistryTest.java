@@ -275,4 +275,19 @@ class HostileRegistryTest {
     assertThatThrownBy(() -> fresh.resolve("m", VersionSelector.exact("1.0.0"))).isInstanceOf(IntegrityException.class)
         .hasMessageContaining("files/weights.bin");
   }
+
+  @Test
+  @DisplayName("an artifact over the registry's size limit is refused before anything is copied")
+  void artifactSizeLimit() throws Exception {
+    FileModelRegistry limited = FileModelRegistry.builder(root).maxArtifactBytes(1000).build();
+    AtomicInteger progress = new AtomicInteger();
+    Path big = Files.write(tmp.resolve("big.onnx"), new byte[1001]);
+    assertThatThrownBy(() -> limited.publish(PublishRequest.builder("m").file(big).version("1.0.0")
+        .progress((d, t) -> progress.incrementAndGet()).build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the artifact has 1001 bytes")
+        .hasMessageContaining("at most 1000");
+    assertThat(progress).hasValue(0);
+    assertThat(limited.models()).isEmpty();
+    limited.publish(PublishRequest.builder("m").file(Files.write(tmp.resolve("ok.onnx"), new byte[1000])).version("1.0.0").build());
+  }
 }
