@@ -7,15 +7,10 @@ import dev.swell.api.spi.ModelArtifact;
 import dev.swell.api.spi.ModelRepository;
 import dev.swell.registry.signing.ModelSignatureException;
 import dev.swell.registry.signing.ModelSignatures;
-import dev.swell.registry.signing.SignedStatement;
 import dev.swell.registry.signing.SigningKeys;
 import dev.swell.registry.signing.TrustPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -89,13 +84,11 @@ public final class FileModelRegistry implements ModelRepository {
   public static final int FORMAT_VERSION = 1;
 
   private static final Logger log = LoggerFactory.getLogger(FileModelRegistry.class);
-  private static final String MANIFEST = "manifest.json";
-  private static final String MANIFEST_DIGEST = "manifest.sha256";
-  private static final String FILES = "files";
-  private static final String SIGNATURE = "model.sig";
-  private static final String PUBLISHING = ".publishing";
-  /** What a version's signature leaves out: the manifest's checksum and the signature itself. */
-  private static final List<String> UNSIGNED_FILES = List.of(MANIFEST_DIGEST, SIGNATURE);
+  private static final String MANIFEST = VersionChecks.MANIFEST;
+  private static final String MANIFEST_DIGEST = VersionChecks.MANIFEST_DIGEST;
+  private static final String FILES = VersionChecks.FILES;
+  private static final String SIGNATURE = VersionChecks.SIGNATURE;
+  private static final List<String> UNSIGNED_FILES = VersionChecks.UNSIGNED_FILES;
 
   private final Path root;
   private final Path models;
@@ -239,7 +232,7 @@ public final class FileModelRegistry implements ModelRepository {
         Files.createDirectories(target.getParent());
         // an intent record: a publisher killed between the rename and the event leaves it, and
         // the next writer of the model logs the event (recoverInterruptedPublishes)
-        Path intent = staging.resolveSibling(staging.getFileName() + PUBLISHING);
+        Path intent = staging.resolveSibling(staging.getFileName() + EventLog.PUBLISHING);
         FsOps.writeAtomically(intent, (version + "\n" + manifest.createdAt() + "\n").getBytes(StandardCharsets.UTF_8));
         FsOps.moveAtomically(staging, target);
         FsOps.fsyncDir(target.getParent());
@@ -501,7 +494,7 @@ public final class FileModelRegistry implements ModelRepository {
                 + a.getValue().target());
           }
         }
-        EventLog log = readEventLog(model);
+        EventLog.Read log = readEventLog(model);
         problems.addAll(log.problems());
         Set<SemVer> published = new HashSet<>();
         for (Path intent : pendingPublishes(modelPath(model))) { // being published now, or completed by the next writer
@@ -565,13 +558,13 @@ public final class FileModelRegistry implements ModelRepository {
         fingerprint.add(time);
       }
       if (signed) {
-        fingerprint.add(stamp(dir.resolve(SIGNATURE)));
+        fingerprint.add(VersionChecks.stamp(dir.resolve(SIGNATURE)));
       }
       if (!force && fingerprint.equals(verified.get(dir))) {
         return new ModelVersion(m, files);
       }
       verified.remove(dir);
-      Map<String, String> unlisted = unlistedFiles(dir, m, model, version);
+      Map<String, String> unlisted = VersionChecks.unlistedFiles(dir, m, model, version);
       if (!unlisted.isEmpty() && !signed) {
         throw new IntegrityException("the version holds files its manifest does not list: " + unlisted.keySet()
             + "; the version is damaged and will not be served", model, version.toString(), null);
@@ -584,7 +577,7 @@ public final class FileModelRegistry implements ModelRepository {
         }
       }
       if (signed) {
-        checkSignature(dir, m, unlisted, model, version);
+        VersionChecks.checkSignature(dir, m, unlisted, model, version, trust.keysFor(model));
       }
     } catch (IOException e) {
       throw new IntegrityException("the files cannot be read: " + e, model, version.toString(), e);
@@ -593,69 +586,9 @@ public final class FileModelRegistry implements ModelRepository {
     return new ModelVersion(m, files);
   }
 
-  private static List<Object> stamp(Path file) throws IOException {
-    try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      return Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.size());
-    } catch (NoSuchFileException e) {
-      return List.of();
-    }
-  }
 
-  /**
-   * The version folder's files that the manifest does not account for, by path relative to the
-   * version folder, with their SHA-256; symbolic links are refused.
-   */
-  private Map<String, String> unlistedFiles(Path dir, Manifest m, String model, SemVer version) throws IOException {
-    Set<String> known = new HashSet<>();
-    m.files().forEach(f -> known.add(FILES + "/" + f.path()));
-    known.add(MANIFEST);
-    known.addAll(UNSIGNED_FILES);
-    Map<String, String> extra = new TreeMap<>();
-    try (var walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        String rel = dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-        if (a.isSymbolicLink()) {
-          throw new IntegrityException(rel + " is a symbolic link; a version holds only its own files",
-              model, version.toString(), null);
-        }
-        if (a.isRegularFile() && !known.contains(rel)) {
-          extra.put(rel, FsOps.sha256(p, n -> { }));
-        }
-      }
-    }
-    return extra;
-  }
 
-  /** Checks the version's signature against the trust policy: by a trusted key, over exactly its files. */
-  private void checkSignature(Path dir, Manifest m, Map<String, String> unlisted, String model, SemVer version)
-      throws IOException {
-    List<java.security.PublicKey> keys = trust.keysFor(model);
-    byte[] bundle;
-    try {
-      bundle = Files.readAllBytes(dir.resolve(SIGNATURE));
-    } catch (NoSuchFileException e) {
-      throw new ModelSignatureException(ModelSignatureException.Reason.UNSIGNED, "the trust policy requires model '"
-          + model + "' to be signed by one of " + keys.stream().map(k -> SigningKeys.hint(k).substring(0, 12)).toList()
-          + " and version " + version + " has no " + SIGNATURE, model, version.toString(), null);
-    }
-    SignedStatement statement = ModelSignatures.verifyBundle(bundle, keys, model, version.toString());
-    Map<String, String> actual = new TreeMap<>(signedDigests(dir, m));
-    actual.putAll(unlisted);
-    actual.keySet().removeIf(statement::ignores);
-    statement.requireFiles(actual, model, version.toString());
-  }
 
-  /** What a version's signature covers: its files (as verified against the manifest) and the manifest. */
-  private static Map<String, String> signedDigests(Path dir, Manifest m) throws IOException {
-    Map<String, String> out = new TreeMap<>();
-    for (FileEntry f : m.files()) {
-      out.put(FILES + "/" + f.path(), f.sha256());
-    }
-    out.put(MANIFEST, FsOps.sha256(dir.resolve(MANIFEST), n -> { }));
-    return out;
-  }
 
   /**
    * Signs a version in the OpenSSF model-signing format: a Sigstore bundle over its files and its
@@ -676,13 +609,13 @@ public final class FileModelRegistry implements ModelRepository {
     try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
       recoverInterruptedPublishes(modelDir, model);
       Manifest m = readManifest(model, version, dir, true);
-      Map<String, String> unlisted = unlistedFiles(dir, m, model, version);
+      Map<String, String> unlisted = VersionChecks.unlistedFiles(dir, m, model, version);
       if (!unlisted.isEmpty()) {
         throw new IntegrityException("the version holds files its manifest does not list: " + unlisted.keySet(),
             model, version.toString(), null);
       }
       open(model, version, true, false); // the files, before they are vouched for
-      byte[] bundle = ModelSignatures.sign(model, signedDigests(dir, m), UNSIGNED_FILES, key);
+      byte[] bundle = ModelSignatures.sign(model, VersionChecks.signedDigests(dir, m), UNSIGNED_FILES, key);
       Path file = dir.resolve(SIGNATURE);
       byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
       FsOps.writeAtomically(file, bundle);
@@ -750,14 +683,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @return the ancestors, nearest first
    */
   public List<SemVer> ancestors(String model, SemVer version) {
-    List<SemVer> out = new ArrayList<>();
-    Set<SemVer> seen = new HashSet<>();
-    SemVer at = manifest(model, version).parent();
-    while (at != null && seen.add(at) && Files.isDirectory(versionDir(model, at))) {
-      out.add(at);
-      at = manifest(model, at).parent();
-    }
-    return out;
+    return Lineage.ancestors(manifest(model, version), v -> Files.isDirectory(versionDir(model, v)) ? manifest(model, v) : null);
   }
 
   /**
@@ -772,19 +698,7 @@ public final class FileModelRegistry implements ModelRepository {
     for (SemVer v : versions(model)) {
       parents.put(v, manifest(model, v).parent());
     }
-    List<SemVer> out = new ArrayList<>();
-    for (SemVer v : parents.keySet()) {
-      Set<SemVer> seen = new HashSet<>();
-      SemVer at = parents.get(v);
-      while (at != null && seen.add(at)) {
-        if (at.equals(version)) {
-          out.add(v);
-          break;
-        }
-        at = parents.get(at);
-      }
-    }
-    return out;
+    return Lineage.descendants(parents, version);
   }
 
   /**
@@ -796,55 +710,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @return the differences
    */
   public VersionDiff compare(String model, SemVer from, SemVer to) {
-    Manifest a = manifest(model, from);
-    Manifest b = manifest(model, to);
-    Map<String, Double> deltas = new TreeMap<>();
-    List<String> onlyA = new ArrayList<>();
-    List<String> onlyB = new ArrayList<>();
-    for (var e : new TreeMap<>(a.metrics()).entrySet()) {
-      Double other = b.metrics().get(e.getKey());
-      if (other == null) {
-        onlyA.add(e.getKey());
-      } else {
-        deltas.put(e.getKey(), other - e.getValue());
-      }
-    }
-    for (String k : new TreeMap<>(b.metrics()).keySet()) {
-      if (!a.metrics().containsKey(k)) {
-        onlyB.add(k);
-      }
-    }
-    Map<String, List<String>> tagChanges = new TreeMap<>();
-    Set<String> tagKeys = new HashSet<>(a.tags().keySet());
-    tagKeys.addAll(b.tags().keySet());
-    for (String k : tagKeys) {
-      if (!Objects.equals(a.tags().get(k), b.tags().get(k))) {
-        tagChanges.put(k, Collections.unmodifiableList(Arrays.asList(a.tags().get(k), b.tags().get(k))));
-      }
-    }
-    Map<String, String> filesA = new TreeMap<>();
-    a.files().forEach(f -> filesA.put(f.path(), f.sha256()));
-    Map<String, String> filesB = new TreeMap<>();
-    b.files().forEach(f -> filesB.put(f.path(), f.sha256()));
-    List<String> added = new ArrayList<>();
-    List<String> removed = new ArrayList<>();
-    List<String> changed = new ArrayList<>();
-    for (var e : filesB.entrySet()) {
-      String old = filesA.get(e.getKey());
-      if (old == null) {
-        added.add(e.getKey());
-      } else if (!old.equals(e.getValue())) {
-        changed.add(e.getKey());
-      }
-    }
-    for (String k : filesA.keySet()) {
-      if (!filesB.containsKey(k)) {
-        removed.add(k);
-      }
-    }
-    return new VersionDiff(model, from, to, Collections.unmodifiableMap(deltas), List.copyOf(onlyA),
-        List.copyOf(onlyB), Collections.unmodifiableMap(tagChanges), List.copyOf(added), List.copyOf(removed),
-        List.copyOf(changed));
+    return Lineage.diff(model, from, to, manifest(model, from), manifest(model, to));
   }
 
   // =================================================================== aliases
@@ -1154,155 +1020,32 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws UncheckedIOException if the log cannot be read
    */
   public List<RegistryEvent> events(String model) {
-    EventLog read = readEventLog(model);
+    EventLog.Read read = readEventLog(model);
     for (String p : read.problems()) {
       log.warn("{}; skipped", p);
     }
     return read.events();
   }
 
-  /** The readable events of a log, and what was skipped. */
-  private record EventLog(List<RegistryEvent> events, List<String> problems) {}
-
-  private EventLog readEventLog(String model) {
-    Path file = modelPath(model).resolve("events.log");
-    List<RegistryEvent> out = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return new EventLog(out, problems);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    var utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
-    int start = 0;
-    int lineNo = 1;
-    int unknown = 0;
-    for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] != '\n') {
-        continue;
-      }
-      int from = start;
-      start = i + 1;
-      int n = lineNo++;
-      String line;
-      try {
-        line = utf8.decode(ByteBuffer.wrap(bytes, from, i - from)).toString();
-      } catch (CharacterCodingException e) {
-        problems.add(file + " line " + n + " is not valid UTF-8");
-        continue;
-      }
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        RegistryEvent e = RegistryJson.event(line);
-        if (e == null) {
-          unknown++;
-        } else {
-          out.add(e);
-        }
-      } catch (IOException e) {
-        problems.add(file + " line " + n + " is damaged (" + e.getMessage().lines().findFirst().orElse("") + ")");
-      }
-    }
-    if (unknown > 0) {
-      log.info("{}: {} events of types this Swell does not know (written by a newer one) skipped", file, unknown);
-    }
-    return new EventLog(out, problems);
+  private EventLog.Read readEventLog(String model) {
+    return EventLog.read(modelPath(model).resolve("events.log"));
   }
 
-  /**
-   * Completes publishes whose process died between making the version visible and logging it:
-   * their intent records name the version; a visible one gets its PUBLISHED event (once), a
-   * missing one (killed before the rename) is simply forgotten. Call under the lock.
-   */
   private void recoverInterruptedPublishes(Path modelDir, String model) throws IOException {
-    for (Path intent : pendingPublishes(modelDir)) {
-      List<String> lines;
-      try {
-        lines = Files.readAllLines(intent, StandardCharsets.UTF_8);
-      } catch (NoSuchFileException e) {
-        continue;
-      }
-      if (lines.size() >= 2) {
-        try {
-          SemVer v = SemVer.parse(lines.get(0));
-          if (Files.isDirectory(versionDir(model, v)) && readEventLog(model).events().stream()
-              .noneMatch(e -> e.type() == RegistryEvent.Type.PUBLISHED && v.equals(e.version()))) {
-            appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.PUBLISHED, model, v, null, null,
-                Instant.parse(lines.get(1)), actor, null, "logged after its publisher was interrupted"));
-            log.warn("model '{}' {}: its publisher died before logging it; logged its PUBLISHED event now", model, v);
-          }
-        } catch (RuntimeException e) {
-          log.warn("dropping an unreadable publish intent {}: {}", intent, e.getMessage());
-        }
-      }
-      Files.deleteIfExists(intent);
-    }
+    EventLog.recoverInterruptedPublishes(modelDir, model, v -> Files.isDirectory(versionDir(model, v)), actor);
   }
 
   private static List<Path> pendingPublishes(Path modelDir) {
-    Path staging = modelDir.resolve(".staging");
-    List<Path> out = new ArrayList<>();
-    if (Files.isDirectory(staging)) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(staging, "*" + PUBLISHING)) {
-        ds.forEach(out::add);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot list " + staging + ": " + e.getMessage(), e);
-      }
-    }
-    return out;
+    return EventLog.pendingPublishes(modelDir);
   }
 
-  /** Appends one line, first cutting off a line a crashed writer left incomplete. Call under the lock. */
+  /** Appends one event under the model's lock (see {@link EventLog#append}). */
   static void appendEvent(Path modelDir, RegistryEvent event) throws IOException {
-    appendEvents(modelDir, List.of(event));
+    EventLog.append(modelDir, List.of(event));
   }
 
-  /** Appends lines in one write (all of them land, or the torn rest is cut off by the next writer). */
   static void appendEvents(Path modelDir, List<RegistryEvent> events) throws IOException {
-    java.io.ByteArrayOutputStream lines = new java.io.ByteArrayOutputStream();
-    for (RegistryEvent e : events) {
-      lines.write(RegistryJson.eventLine(e));
-    }
-    Path file = modelDir.resolve("events.log");
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
-      long size = ch.size();
-      long end = size;
-      if (size > 0) {
-        // find the end of the last complete line
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (end > 0) {
-          one.clear();
-          ch.read(one, end - 1);
-          if (one.get(0) == '\n') {
-            break;
-          }
-          end--;
-        }
-        if (end != size) {
-          log.warn("events.log in {} ended with an incomplete line ({} bytes) left by a crash; dropped it",
-              modelDir, size - end);
-          ch.truncate(end);
-        }
-      }
-      ByteBuffer buf = ByteBuffer.wrap(lines.toByteArray());
-      long at = end;
-      while (buf.hasRemaining()) {
-        at += ch.write(buf, at);
-      }
-      try {
-        ch.force(true);
-      } catch (IOException e) {
-        ch.truncate(end); // a line not known to be durable is not left for readers
-        throw e;
-      }
-    }
+    EventLog.append(modelDir, events);
   }
 
   // =================================================================== retention
@@ -1322,26 +1065,14 @@ public final class FileModelRegistry implements ModelRepository {
     try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
       recoverInterruptedPublishes(modelDir, model);
       List<SemVer> all = versionsUnlocked(model);
-      Set<SemVer> keep = new HashSet<>(all.subList(0, Math.min(policy.keepLast(), all.size())));
-      Set<SemVer> pinned = new HashSet<>();
-      for (AliasBook.Entry e : readAliases(modelDir).entries().values()) {
-        pinned.add(e.target());
-        pinned.addAll(e.stack());
-      }
-      keep.addAll(pinned);
-      if (!policy.deleteAncestors()) {
-        for (SemVer v : pinned) {
-          if (Files.isDirectory(versionDir(model, v))) {
-            keep.addAll(ancestors(model, v));
-          }
-        }
-      }
+      Set<SemVer> doomed = new HashSet<>(Retention.victims(all, readAliases(modelDir).entries().values(), policy,
+          v -> Files.isDirectory(versionDir(model, v)) ? ancestors(model, v) : List.of()));
       Path trash = modelDir.resolve(".trash");
       Map<SemVer, Path> trashed = new LinkedHashMap<>();
       List<RegistryEvent> events = new ArrayList<>();
       try {
         for (SemVer v : all) {
-          if (keep.contains(v)) {
+          if (!doomed.contains(v)) {
             continue;
           }
           Files.createDirectories(trash);
@@ -1363,7 +1094,7 @@ public final class FileModelRegistry implements ModelRepository {
       }
       deleted.addAll(trashed.keySet());
       FsOps.deleteRecursively(trash);
-      removeAbandonedStaging(modelDir, policy.stagingMaxAge());
+      Retention.removeAbandonedStaging(modelDir, clock.instant(), policy.stagingMaxAge());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -1371,21 +1102,6 @@ public final class FileModelRegistry implements ModelRepository {
       log.info("garbage-collected {} versions of model '{}': {}", deleted.size(), model, deleted);
     }
     return deleted;
-  }
-
-  private void removeAbandonedStaging(Path modelDir, Duration maxAge) throws IOException {
-    Path staging = modelDir.resolve(".staging");
-    if (!Files.isDirectory(staging)) {
-      return;
-    }
-    Instant cutoff = clock.instant().minus(maxAge);
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(staging)) {
-      for (Path d : dirs) {
-        if (Files.getLastModifiedTime(d).toInstant().isBefore(cutoff) || maxAge.isZero()) {
-          FsOps.deleteRecursively(d);
-        }
-      }
-    }
   }
 
   // =================================================================== watching
