@@ -100,6 +100,10 @@ public final class RegistryCli {
    * @param args the command line
    */
   public static void main(String[] args) {
+    // warnings and errors only, on standard error (a service embedding the registry configures its own)
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(run(args, System.out, System.err));
   }
 
