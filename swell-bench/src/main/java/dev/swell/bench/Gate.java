@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * The performance regression gate. Runs the variants of {@code PredictBenchmark} for every
  * workload, interleaved in one JVM ({@link PairedRun}), turns each variant's time into a ratio
  * against {@code rawOrt} measured in the same rounds, and compares the ratios with {@code baseline.json}: a ratio worse
- * than its baseline by more than the baseline's tolerance fails the gate (exit code 1). Prints a
+ * than its baseline by more than the baseline's tolerance fails the gate (exit code 1); DJL's
+ * ratios are reported beside Swell's for reference and never fail it. Prints a
  * table, and writes {@code target/gate/report.json} and a chart, {@code target/gate/report.svg}.
  *
  * <p>Arguments: {@code --update-baseline} writes the measured ratios as the new baseline, each
@@ -107,8 +108,14 @@ public final class Gate {
         double delta = r.ratio() / base[0] - 1;
         change = String.format(Locale.ROOT, "%+.1f%%", delta * 100);
         boolean regressed = delta > base[1];
-        verdict = regressed ? "FAIL" : "ok";
-        failed |= regressed;
+        if (r.key().endsWith("/djl")) {
+          // DJL is another library, measured beside Swell for reference: its ratio moves with
+          // DJL and with the machine (up to 20% between runs here), never with Swell's code
+          verdict = regressed ? "worse(i)" : "info";
+        } else {
+          verdict = regressed ? "FAIL" : "ok";
+          failed |= regressed;
+        }
       }
       table.append(String.format(Locale.ROOT, "%-36s %10s %9.3f ±%5.3f %8s %9s %12.0f %8s%n", r.key(),
           base == null ? "-" : String.format(Locale.ROOT, "%.3f", base[0]), r.ratio(), r.error(), change,
