@@ -118,7 +118,9 @@ class OnnxRuntimeControlTest {
       for (int i = 0; i < 3; i++) {
         assertThatThrownBy(() -> p.predict(in, fifty)).isInstanceOf(DeadlineExceededException.class);
       }
-      long[] took = new long[60];
+      // 200 calls: with 60, the "p99" was the single slowest call, one scheduling hiccup of this
+      // shared 2-core machine (55.4 ms once on CI against a p50 of 51 ms)
+      long[] took = new long[200];
       for (int i = 0; i < took.length; i++) {
         long s = System.nanoTime();
         RuntimeException failure = null;
