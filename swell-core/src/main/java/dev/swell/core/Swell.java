@@ -94,6 +94,10 @@ public final class Swell implements AutoCloseable, MeterBinder {
   private final ExecutorService ownedExecutor;
   private final InputLimits inputLimits;
   private final Duration drainTimeout;
+  /** How long one load and warm-up may take before it is abandoned, or null for no limit. */
+  private final Duration loadTimeout;
+  /** Runs loads that have a time limit, so that a hung one can be abandoned. */
+  private final ExecutorService timedLoads;
   private final Set<LocalPredictor> open = ConcurrentHashMap.newKeySet();
   private final Set<FollowingPredictor> following = ConcurrentHashMap.newKeySet();
   private final Duration refreshInterval;
@@ -141,6 +145,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
     }
     this.inputLimits = b.inputLimits;
     this.drainTimeout = b.drainTimeout;
+    this.loadTimeout = b.loadTimeout;
+    this.timedLoads = Executors.newCachedThreadPool(daemonThreads("swell-load-"));
     this.repository = b.repository;
     this.refreshInterval = b.refreshInterval;
     this.warmupRuns = b.warmupRuns;
@@ -416,6 +422,39 @@ public final class Swell implements AutoCloseable, MeterBinder {
     }
   }
 
+  /** Acquires on a load thread, giving up after {@code loadTimeout}; a late copy is released when it comes. */
+  private Hosts.Lease timedAcquire(ModelArtifact artifact, NamedTensors recent) {
+    java.util.concurrent.CompletableFuture<Hosts.Lease> f;
+    try {
+      f = java.util.concurrent.CompletableFuture.supplyAsync(() -> hosts.acquire(artifact, recent, warmupRuns), timedLoads);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      throw new IllegalStateException("this Swell is closed", closing);
+    }
+    try {
+      return f.get(loadTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      f.thenAccept(late -> {
+        log.warn("model '{}' {}: the load abandoned after {} finished after all; closing that copy", artifact.name(),
+            artifact.version(), loadTimeout);
+        hosts.release(late.host(), true);
+      });
+      throw new dev.swell.api.BackendException("loading and warming up " + artifact.version() + " did not finish within "
+          + loadTimeout + " (Swell.builder().loadTimeout); abandoned", artifact.name(), artifact.version(), null);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.thenAccept(late -> hosts.release(late.host(), true));
+      throw new IllegalStateException("interrupted while loading " + artifact.name() + " " + artifact.version(), e);
+    }
+  }
+
   /** Takes and gives back shared copies, counting loads in the metrics and telling listeners of failures. */
   private final Leases leases = new Leases() {
     @Override
@@ -423,7 +462,8 @@ public final class Swell implements AutoCloseable, MeterBinder {
       ensureOpen();
       long start = ticker.read();
       try {
-        Hosts.Lease lease = hosts.acquire(artifact, recent, warmupRuns);
+        Hosts.Lease lease = loadTimeout == null ? hosts.acquire(artifact, recent, warmupRuns)
+            : timedAcquire(artifact, recent);
         if (lease.fresh()) {
           metrics.recordLoad(artifact.name(), true, ticker.read() - start);
         }
@@ -632,6 +672,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
       }
     }
     loaderPool.shutdown();
+    timedLoads.shutdown();
     try {
       loaderPool.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -701,6 +742,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
     private boolean maxInputElementsSet;
     private boolean inputLimitsSet;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private Duration loadTimeout;
     private boolean drainTimeoutSet;
     private ModelRepository repository;
     private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
@@ -1116,6 +1158,26 @@ public final class Swell implements AutoCloseable, MeterBinder {
       checkOnce(inputLimitsSet, "inputLimits");
       inputLimitsSet = true;
       this.inputLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Sets how long one load and warm-up of a version may take (default: no limit). A load that
+     * takes longer is abandoned: the caller gets a {@link dev.swell.api.BackendException} (a
+     * predictor following an alias keeps serving its version, reports the failure in health and
+     * retries with backoff), and the late copy is closed when its load finally returns. A native
+     * load cannot be interrupted: an abandoned one keeps its thread until it returns, and loads
+     * queued behind it wait too, each bounded by this timeout.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
+    public Builder loadTimeout(Duration timeout) {
+      checkOnce(loadTimeout != null, "loadTimeout");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("loadTimeout must be positive, was " + timeout);
+      }
+      this.loadTimeout = timeout;
       return this;
     }
 

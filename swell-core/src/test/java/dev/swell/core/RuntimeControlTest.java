@@ -294,6 +294,63 @@ class RuntimeControlTest {
     }
   }
 
+  @Test
+  @DisplayName("bug: a load or warm-up that hangs blocked the version change forever; it is abandoned after loadTimeout")
+  void hungLoadIsAbandoned() throws Exception {
+    HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();
+    repo.files.put("1.0.0", mlp("v1", 1));
+    repo.files.put("1.1.0", mlp("hangs", 2, "delay_ms", "3000")); // every run, warm-up included, takes 3 s
+    repo.production = "1.0.0";
+    List<SwellEvent> seen = new CopyOnWriteArrayList<>();
+    try (Swell swell = builder().repository(repo).loadTimeout(Duration.ofMillis(300))
+        .refreshInterval(Duration.ofMinutes(10)).build();
+         Predictor p = swell.predictor("fraud", VersionSelector.alias("production"))) {
+      swell.on(SwellEvent.class, seen::add);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      AtomicLong served = new AtomicLong();
+      AtomicLong failed = new AtomicLong();
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      List<Future<?>> load = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        load.add(pool.submit(() -> {
+          while (!stop.get()) {
+            try {
+              if (p.predict(in()).version().equals("1.0.0")) {
+                served.incrementAndGet();
+              } else {
+                failed.incrementAndGet();
+              }
+            } catch (RuntimeException e) {
+              failed.incrementAndGet();
+            }
+          }
+        }));
+      }
+      repo.production = "1.1.0";
+      long t0 = System.nanoTime();
+      assertThat(((FollowingPredictor) p).refresh()).isFalse();
+      double tookMs = (System.nanoTime() - t0) / 1e6;
+      SwellHealth.ModelStatus s = swell.health().models().get(0);
+      assertThat(s.version()).isEqualTo("1.0.0");
+      assertThat(s.wanted()).isEqualTo("1.1.0");
+      assertThat(s.lastError()).contains("did not finish within PT0.3S");
+      assertThat(seen).anyMatch(e -> e instanceof LoadFailed lf && "1.1.0".equals(lf.version()));
+      // the abandoned copy is closed once its warm-up returns: nothing leaks
+      await().atMost(Duration.ofSeconds(15)).until(() -> seen.stream()
+          .anyMatch(e -> e instanceof VersionUnloaded u && u.version().equals("1.1.0")));
+      stop.set(true);
+      for (Future<?> f : load) {
+        f.get();
+      }
+      pool.shutdown();
+      System.out.printf("hung load: refresh gave up after %.0f ms (timeout 300 ms, warm-up 3 s); %d requests served "
+          + "meanwhile, %d failed; the late copy closed%n", tookMs, served.get(), failed.get());
+      assertThat(tookMs).isLessThan(1000);
+      assertThat(failed).hasValue(0);
+      assertThat(served.get()).isPositive();
+    }
+  }
+
   /** An open-loop load: requests start on a schedule, whatever the earlier ones do. */
   static final class OpenLoop {
     record Result(long[] highMicros, long highFailed, long lowServed, long lowShed, long lowFailed, long[] lowShedMicros) {
