@@ -115,7 +115,7 @@ class OnnxRuntimeControlTest {
       p.predict(in);
       double fullMs = (System.nanoTime() - t0) / 1e6;
       RequestOptions fifty = RequestOptions.builder().timeout(Duration.ofMillis(50)).build();
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < 20; i++) { // the cancel path compiled by the JIT before it is timed
         assertThatThrownBy(() -> p.predict(in, fifty)).isInstanceOf(DeadlineExceededException.class);
       }
       // 200 calls: with 60, the "p99" was the single slowest call, one scheduling hiccup of this
@@ -133,6 +133,8 @@ class OnnxRuntimeControlTest {
         assertThat(failure).isInstanceOf(DeadlineExceededException.class);
       }
       double p99 = Measure.percentile(took, 99) / 1e6;
+      System.out.println("ONNX deadline: slowest 6 ns " + java.util.Arrays.toString(
+          java.util.Arrays.copyOfRange(took, took.length - 6, took.length)));
       System.out.printf("ONNX deadline: a %.0f ms call with a 50 ms deadline fails after p50 %.1f ms, p99 %.1f ms%n",
           fullMs, Measure.percentile(took, 50) / 1e6, p99);
       assertThat(fullMs).as("the model takes longer than the deadline").isGreaterThan(150);

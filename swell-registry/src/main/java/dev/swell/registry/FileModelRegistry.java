@@ -98,8 +98,8 @@ public final class FileModelRegistry implements ModelRepository {
   private final long maxArtifactBytes;
   /** Verified versions: folder to the fingerprint (sizes and times) of its files when verified. */
   private final Map<Path, List<Object>> verified = new ConcurrentHashMap<>();
-  /** Parsed alias files by path, with the identity, time and size of the file parsed. */
-  private final Map<Path, CachedAliases> aliasCache = new ConcurrentHashMap<>();
+  /** Aliases: targets, rollback stacks, history, cached per file. */
+  private final AliasStore aliasStore;
   /** Parsed, digest-checked manifests by version folder, with their files' identity, time and size. */
   private final Map<Path, CachedManifest> manifestCache = new ConcurrentHashMap<>();
   private final ExperimentStore experiments;
@@ -112,6 +112,7 @@ public final class FileModelRegistry implements ModelRepository {
     this.clock = clock;
     this.actor = actor;
     this.experiments = new ExperimentStore(models, clock, actor);
+    this.aliasStore = new AliasStore(this, clock, actor);
   }
 
   /**
@@ -487,7 +488,7 @@ public final class FileModelRegistry implements ModelRepository {
         }
       }
       try {
-        AliasBook book = readAliases(modelPath(model));
+        AliasBook book = aliasStore.read(modelPath(model));
         for (Map.Entry<String, AliasBook.Entry> a : book.entries().entrySet()) {
           if (!Files.isDirectory(versionDir(model, a.getValue().target()))) {
             problems.add("model '" + model + "': alias '" + a.getKey() + "' points at missing version "
@@ -723,7 +724,7 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public Map<String, SemVer> aliases(String model) {
     Map<String, SemVer> out = new TreeMap<>();
-    readAliases(modelPath(model)).entries().forEach((k, v) -> out.put(k, v.target()));
+    aliasStore.read(modelPath(model)).entries().forEach((k, v) -> out.put(k, v.target()));
     return Collections.unmodifiableMap(out);
   }
 
@@ -735,7 +736,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @return its version, or empty if the alias is not set
    */
   public Optional<SemVer> alias(String model, String alias) {
-    AliasBook.Entry e = readAliases(modelPath(model)).entries().get(Names.alias(alias));
+    AliasBook.Entry e = aliasStore.read(modelPath(model)).entries().get(Names.alias(alias));
     return Optional.ofNullable(e).map(AliasBook.Entry::target);
   }
 
@@ -747,7 +748,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @return the history; empty if the alias was never set
    */
   public List<AliasMove> aliasHistory(String model, String alias) {
-    AliasBook.Entry e = readAliases(modelPath(model)).entries().get(Names.alias(alias));
+    AliasBook.Entry e = aliasStore.read(modelPath(model)).entries().get(Names.alias(alias));
     return e == null ? List.of() : e.history();
   }
 
@@ -762,7 +763,7 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public SemVer setAlias(String model, String alias, SemVer version) {
     checkPromotable(model, version);
-    return moveAlias(model, alias, null, false, version, "set");
+    return aliasStore.move(model, alias, null, false, version, "set");
   }
 
   /**
@@ -778,9 +779,9 @@ public final class FileModelRegistry implements ModelRepository {
   public boolean compareAndSetAlias(String model, String alias, SemVer expected, SemVer version) {
     checkPromotable(model, version);
     try {
-      moveAlias(model, alias, expected, true, version, "set");
+      aliasStore.move(model, alias, expected, true, version, "set");
       return true;
-    } catch (ConcurrentAliasChange e) {
+    } catch (AliasStore.ConcurrentAliasChange e) {
       return false;
     }
   }
@@ -796,7 +797,7 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public SemVer promote(String model, SemVer version, String alias) {
     checkPromotable(model, version);
-    return moveAlias(model, alias, null, false, version, "promote");
+    return aliasStore.move(model, alias, null, false, version, "promote");
   }
 
   /**
@@ -814,7 +815,33 @@ public final class FileModelRegistry implements ModelRepository {
     if (reason == null || reason.isBlank()) {
       throw new IllegalArgumentException("a forced promotion needs a reason, recorded in the alias history");
     }
-    return moveAlias(model, alias, null, false, version, "forced: " + reason);
+    return aliasStore.move(model, alias, null, false, version, "forced: " + reason);
+  }
+
+  /**
+   * Returns an alias to the target it had before its last move (repeatable, up to
+   * {@value AliasBook#ROLLBACK_DEPTH} moves back).
+   *
+   * @param model the model
+   * @param alias the alias
+   * @return the version the alias points at now
+   * @throws IllegalStateException if the alias has no earlier target to return to
+   */
+  public SemVer rollback(String model, String alias) {
+    return aliasStore.rollback(model, alias);
+  }
+
+  /**
+   * Deletes an alias (its history goes with it; the event log keeps the deletion). Readers
+   * following it find nothing from then on.
+   *
+   * @param model the model
+   * @param alias the alias
+   * @return the version it pointed at
+   * @throws IllegalStateException if the model has no such alias
+   */
+  public SemVer deleteAlias(String model, String alias) {
+    return aliasStore.delete(model, alias);
   }
 
   /** Re-hashes a version and checks its signature under the trust policy before an alias may name it. */
@@ -832,181 +859,13 @@ public final class FileModelRegistry implements ModelRepository {
     }
   }
 
-  /**
-   * Returns an alias to the target it had before its last move (repeatable, up to
-   * {@value AliasBook#ROLLBACK_DEPTH} moves back).
-   *
-   * @param model the model
-   * @param alias the alias
-   * @return the version the alias points at now
-   * @throws IllegalStateException if the alias has no earlier target to return to
-   */
-  public SemVer rollback(String model, String alias) {
-    Names.alias(alias);
-    Path modelDir = existingModelDir(model);
-    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
-      recoverInterruptedPublishes(modelDir, model);
-      AliasBook book = readAliases(modelDir);
-      AliasBook.Entry e = existingAlias(book, model, alias);
-      List<SemVer> stack = new ArrayList<>(e.stack());
-      SemVer back = null;
-      List<SemVer> gone = new ArrayList<>();
-      while (!stack.isEmpty() && back == null) {
-        SemVer v = stack.remove(stack.size() - 1);
-        if (Files.isDirectory(versionDir(model, v))) {
-          back = v;
-        } else {
-          gone.add(v); // deleted since: skipped, so that a stack is never stuck on it
-        }
-      }
-      if (back == null) {
-        throw new IllegalStateException("alias '" + alias + "' of model '" + model + "' has no earlier target to "
-            + "roll back to" + (gone.isEmpty() ? "" : " (its earlier targets " + gone + " were deleted)"));
-      }
-      Instant now = clock.instant();
-      List<AliasMove> history = new ArrayList<>(e.history());
-      history.add(new AliasMove(alias, e.target(), back, now, actor, "rollback"));
-      writeAliasesLogged(modelDir, book, alias, new AliasBook.Entry(back, stack, history),
-          new RegistryEvent(RegistryEvent.Type.ROLLED_BACK, model, back, alias, e.target(), now, actor));
-      log.info("rolled back alias '{}' of model '{}' from {} to {}{}", alias, model, e.target(), back,
-          gone.isEmpty() ? "" : " (skipping deleted " + gone + ")");
-      return back;
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
-  }
 
-  private static AliasBook.Entry existingAlias(AliasBook book, String model, String alias) {
-    AliasBook.Entry e = book.entries().get(alias);
-    if (e == null) {
-      throw new IllegalStateException("model '" + model + "' has no alias '" + alias + "' (aliases: "
-          + new TreeMap<>(book.entries()).keySet() + ")");
-    }
-    return e;
-  }
 
-  /**
-   * Deletes an alias (its history goes with it; the event log keeps the deletion). Readers
-   * following it find nothing from then on.
-   *
-   * @param model the model
-   * @param alias the alias
-   * @return the version it pointed at
-   * @throws IllegalStateException if the model has no such alias
-   */
-  public SemVer deleteAlias(String model, String alias) {
-    Names.alias(alias);
-    Path modelDir = existingModelDir(model);
-    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
-      recoverInterruptedPublishes(modelDir, model);
-      AliasBook book = readAliases(modelDir);
-      AliasBook.Entry e = existingAlias(book, model, alias);
-      writeAliasesLogged(modelDir, book, alias, null, new RegistryEvent(RegistryEvent.Type.ALIAS_DELETED, model,
-          e.target(), alias, null, clock.instant(), actor));
-      log.info("deleted alias '{}' of model '{}' (it pointed at {})", alias, model, e.target());
-      return e.target();
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
-  }
 
-  private SemVer moveAlias(String model, String alias, SemVer expected, boolean cas, SemVer version, String action) {
-    Names.alias(alias);
-    Objects.requireNonNull(version, "version");
-    Path modelDir = existingModelDir(model);
-    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
-      recoverInterruptedPublishes(modelDir, model);
-      if (!Files.isDirectory(versionDir(model, version))) {
-        throw new ModelNotFoundException("version " + version + " does not exist; publish it first",
-            model, version.toString());
-      }
-      AliasBook book = readAliases(modelDir);
-      AliasBook.Entry e = book.entries().get(alias);
-      SemVer current = e == null ? null : e.target();
-      if (cas && !Objects.equals(current, expected)) {
-        throw new ConcurrentAliasChange();
-      }
-      Instant now = clock.instant();
-      List<SemVer> stack = e == null ? new ArrayList<>() : new ArrayList<>(e.stack());
-      List<AliasMove> history = e == null ? new ArrayList<>() : new ArrayList<>(e.history());
-      if (current != null && !current.equals(version)) {
-        stack.add(current);
-        while (stack.size() > AliasBook.ROLLBACK_DEPTH) {
-          stack.remove(0);
-        }
-      }
-      history.add(new AliasMove(alias, current, version, now, actor, action));
-      writeAliasesLogged(modelDir, book, alias, new AliasBook.Entry(version, stack, history),
-          new RegistryEvent(RegistryEvent.Type.ALIAS_MOVED, model, version, alias, current, now, actor));
-      log.info("alias '{}' of model '{}' moved from {} to {} ({})", alias, model, current, version, action);
-      return current;
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
-  }
 
-  /** Thrown inside compare-and-set when the alias moved; never escapes. */
-  private static final class ConcurrentAliasChange extends RuntimeException {
-    private static final long serialVersionUID = 1L;
 
-    ConcurrentAliasChange() {
-      super(null, null, false, false);
-    }
-  }
 
-  /**
-   * Reads a model's aliases, from the cache when the file is the one read last time. Alias files
-   * are only ever replaced by a rename, so a new file has a new identity (inode) even when its
-   * size and time are equal to the old one's.
-   */
-  private AliasBook readAliases(Path modelDir) {
-    Path file = modelDir.resolve("aliases.json");
-    try {
-      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-      List<Object> stamp = Arrays.asList(attrs.fileKey(), attrs.lastModifiedTime(), attrs.size());
-      CachedAliases cached = aliasCache.get(file);
-      if (cached != null && attrs.fileKey() != null && cached.stamp().equals(stamp)) {
-        return cached.book();
-      }
-      AliasBook book = RegistryJson.aliases(Files.readAllBytes(file));
-      aliasCache.put(file, new CachedAliases(stamp, book));
-      return book;
-    } catch (NoSuchFileException e) {
-      return AliasBook.EMPTY;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
 
-  private record CachedAliases(List<Object> stamp, AliasBook book) {}
-
-  /**
-   * Replaces one alias entry (null deletes it) and logs the event; if the event cannot be logged,
-   * the alias file is put back as it was and the failure is thrown: a move is either done and
-   * logged, or not done.
-   */
-  private static void writeAliasesLogged(Path modelDir, AliasBook book, String alias, AliasBook.Entry entry,
-      RegistryEvent event) throws IOException {
-    Map<String, AliasBook.Entry> entries = new TreeMap<>(book.entries());
-    if (entry == null) {
-      entries.remove(alias);
-    } else {
-      entries.put(alias, entry);
-    }
-    Path file = modelDir.resolve("aliases.json");
-    byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
-    FsOps.writeAtomically(file, RegistryJson.aliases(new AliasBook(entries)));
-    try {
-      appendEvent(modelDir, event);
-    } catch (IOException e) {
-      if (before == null) {
-        Files.delete(file);
-      } else {
-        FsOps.writeAtomically(file, before);
-      }
-      throw e;
-    }
-  }
 
   // =================================================================== events
 
@@ -1031,7 +890,7 @@ public final class FileModelRegistry implements ModelRepository {
     return EventLog.read(modelPath(model).resolve("events.log"));
   }
 
-  private void recoverInterruptedPublishes(Path modelDir, String model) throws IOException {
+  void recoverInterruptedPublishes(Path modelDir, String model) throws IOException {
     EventLog.recoverInterruptedPublishes(modelDir, model, v -> Files.isDirectory(versionDir(model, v)), actor);
   }
 
@@ -1065,7 +924,7 @@ public final class FileModelRegistry implements ModelRepository {
     try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
       recoverInterruptedPublishes(modelDir, model);
       List<SemVer> all = versionsUnlocked(model);
-      Set<SemVer> doomed = new HashSet<>(Retention.victims(all, readAliases(modelDir).entries().values(), policy,
+      Set<SemVer> doomed = new HashSet<>(Retention.victims(all, aliasStore.read(modelDir).entries().values(), policy,
           v -> Files.isDirectory(versionDir(model, v)) ? ancestors(model, v) : List.of()));
       Path trash = modelDir.resolve(".trash");
       Map<SemVer, Path> trashed = new LinkedHashMap<>();
@@ -1134,7 +993,7 @@ public final class FileModelRegistry implements ModelRepository {
   record ModelState(Set<SemVer> versions, Map<String, AliasBook.Entry> aliases) {}
 
   ModelState state(String model) {
-    return new ModelState(new HashSet<>(versionsUnlocked(model)), readAliases(modelPath(model)).entries());
+    return new ModelState(new HashSet<>(versionsUnlocked(model)), aliasStore.read(modelPath(model)).entries());
   }
 
   Instant now() {
@@ -1198,7 +1057,7 @@ public final class FileModelRegistry implements ModelRepository {
           model, selector.toString());
     }
     Map<String, SemVer> aliases = new TreeMap<>();
-    readAliases(models.resolve(model)).entries().forEach((k, v) -> aliases.put(k, v.target()));
+    aliasStore.read(models.resolve(model)).entries().forEach((k, v) -> aliases.put(k, v.target()));
     return new ModelNotFoundException("nothing matches " + selector + "; versions: " + versions
         + ", aliases: " + aliases.keySet(), model, selector.toString());
   }
@@ -1226,7 +1085,7 @@ public final class FileModelRegistry implements ModelRepository {
   }
 
   /** The folder of a model that exists (has a folder): for commands that must not create one. */
-  private Path existingModelDir(String model) {
+  Path existingModelDir(String model) {
     Path dir = modelPath(model);
     if (!Files.isDirectory(dir)) {
       throw new ModelNotFoundException("no such model in registry " + root + " (models: " + models() + ")",
@@ -1240,11 +1099,11 @@ public final class FileModelRegistry implements ModelRepository {
     return models.resolve(Names.model(model));
   }
 
-  private static Path lockFile(Path modelDir) {
+  static Path lockFile(Path modelDir) {
     return modelDir.resolve(".lock");
   }
 
-  private Path versionDir(String model, SemVer version) {
+  Path versionDir(String model, SemVer version) {
     return models.resolve(model).resolve("versions").resolve(version.toString());
   }
 

@@ -10,6 +10,8 @@ import dev.swell.api.Tensor;
 import dev.swell.api.VersionSelector;
 import dev.swell.core.Swell;
 import dev.swell.core.SwellHealth;
+import dev.swell.core.event.VersionUnloaded;
+import dev.swell.core.testkit.ReferenceBackendProvider;
 import dev.swell.onnx.testing.OnnxModels;
 import dev.swell.registry.FileModelRegistry;
 import dev.swell.registry.PublishRequest;
@@ -36,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Faults injected while 8 threads serve a version that follows {@code production}: the registry
  * folder gone for a while, the serving version's file truncated and another's deleted after
  * publication, a publish that runs out of disk (a child process under {@code ulimit -f}), versions
- * whose load or warm-up throws, and the wall clock jumping a day each way. Each time: every
+ * whose load or warm-up throws, a backend whose warm-up hangs, and the wall clock jumping a day
+ * each way. Each time: every
  * request is answered by the serving version, nothing in the registry changes, health says why.
  */
 class FaultsUnderLoadTest {
@@ -84,7 +87,9 @@ class FaultsUnderLoadTest {
     x[0] = 5f;
     NamedTensors in = NamedTensors.of("x", Tensor.of(x, 1, 16));
     List<Figure> figures = new ArrayList<>();
-    try (Swell swell = Swell.builder().repository(registry).clock(clock).refreshInterval(Duration.ofMillis(20)).build();
+    List<String> unloaded = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Swell swell = Swell.builder().repository(registry).clock(clock).refreshInterval(Duration.ofMillis(20))
+        .backend(new ReferenceBackendProvider()).loadTimeout(Duration.ofSeconds(1)).build();
          Predictor p = swell.predictor("fraud", VersionSelector.alias("production"));
          Load load = new Load(8, p, in, "1.0.0")) {
       await().until(() -> load.served() > 1000);
@@ -155,7 +160,19 @@ class FaultsUnderLoadTest {
       await().until(() -> load.served() > b5 + 2000);
       figures.add(new Figure("disk full during publish (other process)", load.served() - b5, load.failed()));
 
-      // 6. the wall clock jumps a day back and a day forward while the alias moves back
+      // 6. a plugin backend whose warm-up hangs (2.5 s a call): abandoned after loadTimeout (1 s)
+      swell.on(VersionUnloaded.class, e -> unloaded.add(e.version()));
+      long b7 = load.served();
+      Path hanging = ReferenceBackendProvider.write(dir.resolve("hangs.ref"), "op", "mlp", "in", "16", "hidden", "8",
+          "out", "4", "seed", "9", "delay_ms", "2500");
+      registry.publish(PublishRequest.builder("fraud").file(hanging).format("ref").version("1.4.0").build());
+      registry.promote("fraud", SemVer.parse("1.4.0"), "production");
+      waitForError(swell, "did not finish within PT1S");
+      await().until(() -> load.served() > b7 + 2000);
+      await().atMost(Duration.ofSeconds(15)).until(() -> unloaded.contains("1.4.0")); // the late copy is closed
+      figures.add(new Figure("warm-up hangs (abandoned after 1 s)", load.served() - b7, load.failed()));
+
+      // 7. the wall clock jumps a day back and a day forward while the alias moves back
       long b6 = load.served();
       clock.offsetMillis = -Duration.ofDays(1).toMillis();
       registry.promote("fraud", SemVer.parse("1.0.0"), "production");
