@@ -99,6 +99,29 @@ class BatchingTest {
   }
 
   @Test
+  @DisplayName("a joined call never holds more input bytes than BatchPolicy.maxBytes")
+  void batchBytesAreBounded() throws Exception {
+    // rows of 4 floats = 16 bytes: 64 bytes a call is 4 rows, though maxRows allows 16
+    try (Swell swell = builder().batching(BatchPolicy.maxRows(16).maxBytes(64)).build();
+         Predictor p = swell.load("m", mlp("slow", 1, "delay_ms", "2"))) {
+      AtomicLong seeds = new AtomicLong();
+      List<Future<Integer>> fs = inParallel(8, () -> {
+        SplittableRandom r = new SplittableRandom(seeds.incrementAndGet());
+        for (int i = 0; i < 40; i++) {
+          p.predict(NamedTensors.of("x", RandomTensors.random(DType.FLOAT32, r, 1, 4)));
+        }
+        return 40;
+      });
+      for (Future<Integer> f : fs) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      List<Long> rows = backend.rowsPerRun();
+      assertThat(rows).allMatch(n -> n <= 4);
+      assertThat(rows).anyMatch(n -> n > 1); // still joined
+    }
+  }
+
+  @Test
   @DisplayName("requests of other trailing shapes are never joined: each caller gets its own input back")
   void incompatibleShapesStayApart() throws Exception {
     Path identity = ReferenceBackendProvider.write(dir.resolve("id.ref"), "op", "identity", "dtype", "float32");

@@ -24,7 +24,8 @@ import java.util.Set;
  * @param workers batching threads per loaded version, each making one model call at a time
  * @param models the models batched, or empty for all
  */
-public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int workers, Set<String> models) {
+public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int workers, Set<String> models,
+    long maxBytes) {
 
   /**
    * Validates and copies.
@@ -34,6 +35,7 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    * @param queueCapacity at least 1
    * @param workers at least 1
    * @param models model names, empty for all
+   * @param maxBytes the most input bytes in one joined call (strings count two bytes a character), at least 1
    */
   public BatchPolicy {
     if (maxRows < 2) {
@@ -50,6 +52,20 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
       throw new IllegalArgumentException("workers must be at least 1, was " + workers);
     }
     models = Set.copyOf(Objects.requireNonNull(models, "models"));
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be at least 1, was " + maxBytes);
+    }
+  }
+
+  /**
+   * Returns a copy whose joined calls hold at most this many input bytes (default: no limit
+   * beyond {@code maxRows}); a request that alone is larger runs by itself.
+   *
+   * @param bytes at least 1
+   * @return the policy
+   */
+  public BatchPolicy maxBytes(long bytes) {
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, models, bytes);
   }
 
   /**
@@ -60,7 +76,7 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    * @return the policy
    */
   public static BatchPolicy maxRows(int rows) {
-    return new BatchPolicy(rows, Duration.ZERO, 1024, Runtime.getRuntime().availableProcessors(), Set.of());
+    return new BatchPolicy(rows, Duration.ZERO, 1024, Runtime.getRuntime().availableProcessors(), Set.of(), Long.MAX_VALUE);
   }
 
   /**
@@ -70,7 +86,7 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    * @return the policy
    */
   public BatchPolicy workers(int threads) {
-    return new BatchPolicy(maxRows, maxDelay, queueCapacity, threads, models);
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, threads, models, maxBytes);
   }
 
   /**
@@ -80,7 +96,7 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    * @return the policy
    */
   public BatchPolicy maxDelay(Duration delay) {
-    return new BatchPolicy(maxRows, delay, queueCapacity, workers, models);
+    return new BatchPolicy(maxRows, delay, queueCapacity, workers, models, maxBytes);
   }
 
   /**
@@ -90,7 +106,7 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    * @return the policy
    */
   public BatchPolicy queueCapacity(int requests) {
-    return new BatchPolicy(maxRows, maxDelay, requests, workers, models);
+    return new BatchPolicy(maxRows, maxDelay, requests, workers, models, maxBytes);
   }
 
   /**
@@ -100,7 +116,7 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    * @return the policy
    */
   public BatchPolicy onlyModels(String... names) {
-    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, Set.of(names));
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, Set.of(names), maxBytes);
   }
 
   /**

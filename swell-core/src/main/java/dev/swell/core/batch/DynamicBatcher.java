@@ -52,12 +52,25 @@ public final class DynamicBatcher implements AutoCloseable {
   private static final class Pending {
     final NamedTensors inputs;
     final long rows;
+    final long bytes;
     final long deadline;
     final CompletableFuture<NamedTensors> result = new CompletableFuture<>();
 
     Pending(NamedTensors inputs, long deadline) {
       this.inputs = inputs;
       this.rows = inputs.tensors().get(0).rank() == 0 ? 1 : inputs.tensors().get(0).dim(0);
+      long b = 0;
+      for (dev.swell.api.Tensor t : inputs.tensors()) {
+        long size = t.byteSize();
+        if (size < 0) { // strings: two bytes a character
+          size = 0;
+          for (String str : t.toStringArray()) {
+            size += 2L * str.length();
+          }
+        }
+        b += size;
+      }
+      this.bytes = b;
       this.deadline = deadline;
     }
   }
@@ -67,6 +80,7 @@ public final class DynamicBatcher implements AutoCloseable {
   private final Runner runner;
   private final java.util.function.LongSupplier ticker;
   private final int maxRows;
+  private final long maxBytes;
   private final long maxDelayNanos;
   private final BlockingQueue<Pending> queue;
   private final LongConsumer rowsPerCall;
@@ -92,6 +106,7 @@ public final class DynamicBatcher implements AutoCloseable {
     this.runner = runner;
     this.ticker = ticker;
     this.maxRows = policy.maxRows();
+    this.maxBytes = policy.maxBytes();
     this.maxDelayNanos = policy.maxDelay().toNanos();
     this.queue = new ArrayBlockingQueue<>(policy.queueCapacity());
     this.rowsPerCall = rowsPerCall;
@@ -195,6 +210,7 @@ public final class DynamicBatcher implements AutoCloseable {
     List<Pending> batch = new ArrayList<>();
     batch.add(first);
     long rows = first.rows;
+    long bytes = first.bytes;
     long deadline = System.nanoTime() + maxDelayNanos;
     while (rows < maxRows) {
       Pending next = queue.poll();
@@ -207,12 +223,14 @@ public final class DynamicBatcher implements AutoCloseable {
       if (next == null) {
         break;
       }
-      if (rows + next.rows > maxRows || !TensorBatching.joinable(List.of(first.inputs, next.inputs))) {
+      if (rows + next.rows > maxRows || bytes + next.bytes > maxBytes
+          || !TensorBatching.joinable(List.of(first.inputs, next.inputs))) {
         leftover.add(next); // first in line for the next batch
         break;
       }
       batch.add(next);
       rows += next.rows;
+      bytes += next.bytes;
     }
     return batch;
   }
