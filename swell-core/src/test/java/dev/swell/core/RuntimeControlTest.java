@@ -121,10 +121,17 @@ class RuntimeControlTest {
       assertThat(p99).as("p99 ms to the exception").isLessThanOrEqualTo(55);
       assertThat(reference.cancelledRuns()).as("stopped in the backend").isEqualTo(105);
 
-      // one call without a deadline holds the only slot; calls with deadlines wait and expire
+    }
+    // one call without a deadline holds the only slot for 2 s; calls with 50 ms deadlines wait
+    // and expire, however late a busy machine starts them
+    Path slower = mlp("slower", 1, "delay_ms", "2000");
+    try (Swell swell = builder().warmupRuns(0).admission(AdmissionPolicy.maxConcurrent(1).build()).build();
+         Predictor p = swell.load(slower)) {
+      RequestOptions fifty = RequestOptions.builder().timeout(Duration.ofMillis(50)).build();
       ExecutorService pool = Executors.newFixedThreadPool(9);
+      long runsAtStart = counting.runs();
       Future<Prediction> holder = pool.submit(() -> p.predict(in()));
-      await().atMost(Duration.ofSeconds(5)).until(() -> counting.runs() == 106);
+      await().atMost(Duration.ofSeconds(5)).until(() -> counting.runs() == runsAtStart + 1);
       long runsBefore = counting.runs();
       List<Future<?>> queued = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
