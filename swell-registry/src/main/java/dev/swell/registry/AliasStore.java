@@ -183,18 +183,7 @@ final class AliasStore {
     } else {
       entries.put(alias, entry);
     }
-    Path file = modelDir.resolve("aliases.json");
-    byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
-    FsOps.writeAtomically(file, RegistryJson.aliases(new AliasBook(entries)));
-    try {
-      EventLog.append(modelDir, List.of(event));
-    } catch (IOException e) {
-      if (before == null) {
-        Files.delete(file);
-      } else {
-        FsOps.writeAtomically(file, before);
-      }
-      throw e;
-    }
+    EventLog.replaceLogged(modelDir, modelDir.resolve("aliases.json"), RegistryJson.aliases(new AliasBook(entries)),
+        event);
   }
 }

@@ -179,4 +179,23 @@ final class EventLog {
       }
     }
   }
+
+  /**
+   * Replaces a file atomically and logs the event; if the event cannot be logged, the file is put
+   * back as it was (or removed, if it was new) and the failure thrown: done and logged, or not done.
+   */
+  static void replaceLogged(Path modelDir, Path file, byte[] bytes, RegistryEvent event) throws IOException {
+    byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
+    FsOps.writeAtomically(file, bytes);
+    try {
+      append(modelDir, List.of(event));
+    } catch (IOException e) {
+      if (before == null) {
+        Files.delete(file);
+      } else {
+        FsOps.writeAtomically(file, before);
+      }
+      throw e;
+    }
+  }
 }

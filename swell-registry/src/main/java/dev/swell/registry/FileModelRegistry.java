@@ -617,21 +617,9 @@ public final class FileModelRegistry implements ModelRepository {
       }
       open(model, version, true, false); // the files, before they are vouched for
       byte[] bundle = ModelSignatures.sign(model, VersionChecks.signedDigests(dir, m), UNSIGNED_FILES, key);
-      Path file = dir.resolve(SIGNATURE);
-      byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
-      FsOps.writeAtomically(file, bundle);
       String hint = SigningKeys.hint(key.getPublic());
-      try {
-        appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.SIGNED, model, version, null, null,
-            clock.instant(), actor, null, "key " + hint));
-      } catch (IOException e) {
-        if (before == null) {
-          Files.delete(file);
-        } else {
-          FsOps.writeAtomically(file, before);
-        }
-        throw e;
-      }
+      EventLog.replaceLogged(modelDir, dir.resolve(SIGNATURE), bundle, new RegistryEvent(RegistryEvent.Type.SIGNED,
+          model, version, null, null, clock.instant(), actor, null, "key " + hint));
       verified.remove(dir);
       log.info("signed model '{}' {} with key {}", model, version, hint.substring(0, 12));
       return hint;

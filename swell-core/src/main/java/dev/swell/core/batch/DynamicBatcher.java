@@ -56,11 +56,11 @@ public final class DynamicBatcher implements AutoCloseable {
     final long deadline;
     final CompletableFuture<NamedTensors> result = new CompletableFuture<>();
 
-    Pending(NamedTensors inputs, long deadline) {
+    Pending(NamedTensors inputs, long deadline, boolean countBytes) {
       this.inputs = inputs;
       this.rows = inputs.tensors().get(0).rank() == 0 ? 1 : inputs.tensors().get(0).dim(0);
       long b = 0;
-      for (dev.swell.api.Tensor t : inputs.tensors()) {
+      for (dev.swell.api.Tensor t : countBytes ? inputs.tensors() : List.<dev.swell.api.Tensor>of()) {
         long size = t.byteSize();
         if (size < 0) { // strings: two bytes a character
           size = 0;
@@ -135,7 +135,7 @@ public final class DynamicBatcher implements AutoCloseable {
     if (stopping) {
       throw new IllegalStateException("the batcher of model '" + model + "' " + version + " is closed");
     }
-    Pending p = new Pending(validInputs, deadline);
+    Pending p = new Pending(validInputs, deadline, maxBytes != Long.MAX_VALUE);
     if (!queue.offer(p)) {
       throw new OverloadException("the batching queue holds " + queue.size() + " requests, its capacity; "
           + "retry later or raise BatchPolicy.queueCapacity", model, version);

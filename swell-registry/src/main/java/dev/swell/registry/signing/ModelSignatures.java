@@ -444,14 +444,9 @@ public final class ModelSignatures {
     return hint.length() > 12 ? hint.substring(0, 12) + "…" : hint;
   }
 
-  private static String algorithm(java.security.Key key) {
-    int bits = SigningKeys.curve(key, "the key");
-    return bits == 256 ? "SHA256withECDSA" : bits == 384 ? "SHA384withECDSA" : "SHA512withECDSA";
-  }
-
   private static byte[] ecdsa(PrivateKey key, byte[] data) {
     try {
-      Signature s = Signature.getInstance(algorithm(key));
+      Signature s = Signature.getInstance(SigningKeys.signatureAlgorithm(key));
       s.initSign(key);
       s.update(data);
       return s.sign();
@@ -462,7 +457,7 @@ public final class ModelSignatures {
 
   private static boolean ecdsaVerifies(PublicKey key, byte[] data, byte[] sig) {
     try {
-      Signature s = Signature.getInstance(algorithm(key));
+      Signature s = Signature.getInstance(SigningKeys.signatureAlgorithm(key));
       s.initVerify(key);
       s.update(data);
       return s.verify(sig);

@@ -120,14 +120,7 @@ public final class SigningKeys {
    * @throws IllegalArgumentException if the text holds no EC public key
    */
   public static PublicKey parsePublicKey(String pem, String source) {
-    byte[] der = block(pem, "PUBLIC KEY", source);
-    try {
-      PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
-      curve(key, source);
-      return key;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException(source + " is not an EC public key (" + e.getMessage() + ")", e);
-    }
+    return parse(pem, "PUBLIC KEY", source, "public", (f, der) -> f.generatePublic(new X509EncodedKeySpec(der)));
   }
 
   /**
@@ -139,13 +132,23 @@ public final class SigningKeys {
    * @throws IllegalArgumentException if the text holds no EC PKCS#8 key
    */
   public static PrivateKey parsePrivateKey(String pem, String source) {
-    byte[] der = block(pem, "PRIVATE KEY", source);
+    return parse(pem, "PRIVATE KEY", source, "private", (f, der) -> f.generatePrivate(new PKCS8EncodedKeySpec(der)));
+  }
+
+  /** Decodes one kind of key. */
+  private interface Decoder<K extends java.security.Key> {
+    K decode(KeyFactory factory, byte[] der) throws GeneralSecurityException;
+  }
+
+  private static <K extends java.security.Key> K parse(String pem, String type, String source, String half,
+      Decoder<K> decoder) {
+    byte[] der = block(pem, type, source);
     try {
-      PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+      K key = decoder.decode(KeyFactory.getInstance("EC"), der);
       curve(key, source);
       return key;
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException(source + " is not an EC private key (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(source + " is not an EC " + half + " key (" + e.getMessage() + ")", e);
     }
   }
 
@@ -158,11 +161,10 @@ public final class SigningKeys {
    */
   public static boolean matches(PrivateKey privateKey, PublicKey publicKey) {
     try {
-      int bits = curve(privateKey, "the private key");
-      if (curve(publicKey, "the public key") != bits) {
+      if (curve(publicKey, "the public key") != curve(privateKey, "the private key")) {
         return false;
       }
-      String alg = bits == 256 ? "SHA256withECDSA" : bits == 384 ? "SHA384withECDSA" : "SHA512withECDSA";
+      String alg = signatureAlgorithm(privateKey);
       byte[] probe = "swell key pair check".getBytes(StandardCharsets.US_ASCII);
       java.security.Signature s = java.security.Signature.getInstance(alg);
       s.initSign(privateKey);
@@ -175,6 +177,12 @@ public final class SigningKeys {
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  /** The ECDSA signature algorithm of a key's curve, as model_signing pairs them. */
+  static String signatureAlgorithm(java.security.Key key) {
+    int bits = curve(key, "the key");
+    return bits == 256 ? "SHA256withECDSA" : bits == 384 ? "SHA384withECDSA" : "SHA512withECDSA";
   }
 
   /** The curve's field size in bits: 256, 384 or 521; anything else is refused. */
