@@ -8,6 +8,10 @@ import java.util.Objects;
  * priority calls may only use the capacity not reserved for high ones, never wait, and are
  * rejected at once with an {@link dev.swell.api.OverloadException} when it is taken. When load
  * falls back, low calls are admitted again: nothing starves them but the high calls themselves.
+ * With {@link Builder#preemptLow(boolean) preemptLow}, a high call that finds every slot taken
+ * cancels the most recently started low call instead of waiting (that call fails with an
+ * {@link dev.swell.api.OverloadException}; its work is lost): high latency then holds under bursts
+ * the reserved slots alone cannot absorb, on backends that can stop a running call.
  * Immutable.
  *
  * <pre>{@code
@@ -22,11 +26,13 @@ public final class AdmissionPolicy {
   private final int maxConcurrent;
   private final int reserveForHigh;
   private final int maxQueued;
+  private final boolean preemptLow;
 
   private AdmissionPolicy(Builder b) {
     this.maxConcurrent = b.maxConcurrent;
     this.reserveForHigh = b.reserveForHigh;
     this.maxQueued = b.maxQueued;
+    this.preemptLow = b.preemptLow;
   }
 
   /**
@@ -68,21 +74,30 @@ public final class AdmissionPolicy {
     return maxQueued;
   }
 
+  /**
+   * Returns whether a high call that finds every slot taken cancels a running low call.
+   *
+   * @return true when low calls are preempted
+   */
+  public boolean preemptLow() {
+    return preemptLow;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof AdmissionPolicy p && p.maxConcurrent == maxConcurrent && p.reserveForHigh == reserveForHigh
-        && p.maxQueued == maxQueued;
+        && p.maxQueued == maxQueued && p.preemptLow == preemptLow;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxConcurrent, reserveForHigh, maxQueued);
+    return Objects.hash(maxConcurrent, reserveForHigh, maxQueued, preemptLow);
   }
 
   @Override
   public String toString() {
     return "AdmissionPolicy[" + maxConcurrent + " at once, " + reserveForHigh + " for high, " + maxQueued
-        + " queued]";
+        + " queued" + (preemptLow ? ", low preempted" : "") + "]";
   }
 
   /** Builds an {@link AdmissionPolicy}. Not thread-safe. */
@@ -90,6 +105,7 @@ public final class AdmissionPolicy {
     private final int maxConcurrent;
     private int reserveForHigh;
     private int maxQueued = DEFAULT_MAX_QUEUED;
+    private boolean preemptLow;
 
     private Builder(int maxConcurrent) {
       if (maxConcurrent < 1) {
@@ -124,6 +140,19 @@ public final class AdmissionPolicy {
         throw new IllegalArgumentException("maxQueued must be >= 0, was " + calls);
       }
       this.maxQueued = calls;
+      return this;
+    }
+
+    /**
+     * Sets whether a high call that finds every slot taken cancels the most recently started
+     * running low call and takes its slot, instead of waiting (default false). The low call fails
+     * with an {@link dev.swell.api.OverloadException}. Calls joined by a batcher are not preempted.
+     *
+     * @param preempt true to preempt low calls
+     * @return this builder
+     */
+    public Builder preemptLow(boolean preempt) {
+      this.preemptLow = preempt;
       return this;
     }
 

@@ -77,6 +77,13 @@ final class HostedVersion {
   private final DynamicBatcher batcher; // null when not batched
   private final Deadlines deadlines;
   private final long defaultTimeoutNanos; // 0: none
+  /**
+   * Calls with a deadline whose version ran this long on average run on a runner thread, so the
+   * caller fails at the deadline however late the backend stops; faster ones run inline (no thread
+   * hop), cancelled by the timer.
+   */
+  static final long HANDOFF_NANOS = 1_000_000;
+  private volatile long recentRunNanos = Long.MAX_VALUE; // recent mean of calls with a deadline; MAX: none yet
 
   // ---- lifecycle
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -171,6 +178,9 @@ final class HostedVersion {
   /** The admission stage, then the batcher or the model. */
   private NamedTensors admitAndRun(NamedTensors validInputs, Priority priority, long deadline) {
     inFlight.incrementAndGet();
+    CallContext call = null;
+    boolean admitted = false;
+    boolean handedOff = false; // a runner thread gives the slot back when the backend returns
     try {
       if (closing) {
         throw new Retired(model, version);
@@ -179,48 +189,137 @@ final class HostedVersion {
       if (deadline != Long.MAX_VALUE && ticker.read() - deadline >= 0) {
         throw new DeadlineExceededException("the deadline passed before the call reached the model", model, version);
       }
-      if (admission == null) {
-        return batcher != null && rows(validInputs) > 0 ? batcher.submit(validInputs, deadline)
-            : invoke(validInputs, deadline);
+      boolean batched = batcher != null && rows(validInputs) > 0;
+      if (!batched && (deadline != Long.MAX_VALUE || admission != null && admission.preemptible(priority))) {
+        call = new CallContext();
       }
-      admission.enter(priority, deadline);
-      try {
-        return batcher != null && rows(validInputs) > 0 ? batcher.submit(validInputs, deadline)
-            : invoke(validInputs, deadline);
-      } finally {
-        admission.exit();
+      if (admission != null) {
+        admission.enter(priority, deadline, call);
+        admitted = true;
       }
+      if (batched) {
+        return batcher.submit(validInputs, deadline);
+      }
+      if (call == null) {
+        return runBackend(validInputs, dev.swell.api.spi.RunContext.NONE);
+      }
+      if (deadline != Long.MAX_VALUE && recentRunNanos >= HANDOFF_NANOS) {
+        handedOff = true;
+        CallContext c = call;
+        boolean a = admitted;
+        return runBehind(validInputs, c, deadline, () -> release(a, c));
+      }
+      return runInline(validInputs, call, deadline);
     } finally {
-      inFlight.decrementAndGet();
+      if (!handedOff) {
+        release(admitted, call);
+      }
     }
   }
 
-  /** Runs the model, cancelling it in the backend when the deadline passes. */
+  private void release(boolean admitted, CallContext call) {
+    if (admitted) {
+      admission.exit(call);
+    }
+    inFlight.decrementAndGet();
+  }
+
+  /** Runs the model (the batcher's joined calls), cancelling it in the backend when the deadline passes. */
   NamedTensors invoke(NamedTensors validInputs, long deadline) {
     if (deadline == Long.MAX_VALUE) {
       return runBackend(validInputs, dev.swell.api.spi.RunContext.NONE);
     }
-    CallContext context = new CallContext();
-    ScheduledFuture<?> timer = deadlines.schedule(context, deadline);
+    return runInline(validInputs, new CallContext(), deadline);
+  }
+
+  /**
+   * Runs the model on the calling thread; the timer cancels it in the backend at the deadline, and
+   * the caller fails when the backend has stopped (within about one operator in ONNX Runtime).
+   */
+  private NamedTensors runInline(NamedTensors validInputs, CallContext call, long deadline) {
+    ScheduledFuture<?> timer = deadlines.schedule(call, deadline);
+    long t0 = ticker.read();
     try {
-      NamedTensors out = runBackend(validInputs, context);
-      if (context.cancelled()) {
-        throw deadlineInRun();
+      NamedTensors out = runBackend(validInputs, call);
+      if (call.cancelled()) {
+        throw stopped(call);
       }
       return out;
     } catch (BackendException | DeadlineExceededException e) {
-      if (context.cancelled()) {
-        throw deadlineInRun();
+      if (call.cancelled()) {
+        throw stopped(call);
       }
       throw e;
     } finally {
       if (timer != null) {
         timer.cancel(false);
       }
+      if (deadline != Long.MAX_VALUE) {
+        noteRunTime(ticker.read() - t0);
+      }
     }
   }
 
-  private DeadlineExceededException deadlineInRun() {
+  /**
+   * Runs the model on a runner thread and waits for it until the deadline: the caller fails at the
+   * deadline, however long the backend takes to stop; the slot is given back ({@code release}) when
+   * the backend returns.
+   */
+  private NamedTensors runBehind(NamedTensors validInputs, CallContext call, long deadline, Runnable release) {
+    java.util.concurrent.FutureTask<NamedTensors> task = new java.util.concurrent.FutureTask<>(() -> {
+      long t0 = ticker.read();
+      try {
+        return runBackend(validInputs, call);
+      } finally {
+        noteRunTime(ticker.read() - t0);
+        release.run();
+      }
+    });
+    try {
+      deadlines.runners().execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      release.run();
+      throw new IllegalStateException("the runtime is closed", e);
+    }
+    try {
+      NamedTensors out = deadlines.await(task, deadline);
+      if (call.cancelled()) {
+        throw stopped(call);
+      }
+      return out;
+    } catch (java.util.concurrent.TimeoutException e) {
+      call.cancel();
+      throw stopped(call);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (call.cancelled()) {
+        throw stopped(call);
+      }
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new BackendException("the backend failed: " + cause, model, version, cause);
+    } catch (InterruptedException e) {
+      call.cancel();
+      Thread.currentThread().interrupt();
+      throw new BackendException("interrupted while waiting for the model; the call was cancelled", model, version, e);
+    }
+  }
+
+  /** Folds one run time into the recent mean that picks inline or runner calls. */
+  private void noteRunTime(long nanos) {
+    long recent = recentRunNanos;
+    recentRunNanos = recent == Long.MAX_VALUE ? nanos : recent - (recent >> 3) + (nanos >> 3);
+  }
+
+  private SwellException stopped(CallContext call) {
+    if (call.preempted()) {
+      return new dev.swell.api.OverloadException("a high priority call took this low priority call's slot; "
+          + "it was cancelled while the model ran", model, version);
+    }
     return new DeadlineExceededException("the deadline passed while the model ran; the call was cancelled",
         model, version);
   }

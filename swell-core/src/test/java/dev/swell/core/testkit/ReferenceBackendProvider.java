@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>With {@code failing=true} a model loads but every {@code run} fails; with
  * {@code fail_on_negative=true} a run fails when any float input element is negative; with
  * {@code delay_ms=N} every run first waits N ms, or less when the call is cancelled (a slow model,
- * for queueing and deadline tests; {@link #cancelledRuns()} counts the stopped ones). It also
+ * for queueing and deadline tests; {@link #cancelledRuns()} counts the stopped ones; with
+ * {@code cancellable=false} it ignores cancellation, as a backend that cannot stop). It also
  * records the rows (first dimension of the first input) of every run ({@link #rowsPerRun()}).
  *
  * <p>It counts the calls that reach it ({@link #runs()}) and the models it has open
@@ -162,6 +163,7 @@ public final class ReferenceBackendProvider implements BackendProvider {
     private final boolean failing;
     private final boolean failOnNegative;
     private final long delayMs;
+    private final boolean cancellable;
     private volatile boolean closed;
 
     RefModel(Properties p, ModelArtifact artifact) {
@@ -170,6 +172,7 @@ public final class ReferenceBackendProvider implements BackendProvider {
       this.failing = Boolean.parseBoolean(p.getProperty("failing", "false"));
       this.failOnNegative = Boolean.parseBoolean(p.getProperty("fail_on_negative", "false"));
       this.delayMs = Long.parseLong(p.getProperty("delay_ms", "0"));
+      this.cancellable = Boolean.parseBoolean(p.getProperty("cancellable", "true"));
       try {
         switch (op) {
           case "identity": {
@@ -237,13 +240,15 @@ public final class ReferenceBackendProvider implements BackendProvider {
       if (delayMs > 0) {
         // a slow model that stops when cancelled, as ONNX Runtime does between operators
         java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
-        context.onCancel(stop::countDown);
+        if (cancellable) {
+          context.onCancel(stop::countDown);
+        }
         try {
           stop.await(delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        if (context.cancelled()) {
+        if (cancellable && context.cancelled()) {
           cancelledRuns.incrementAndGet();
           throw new dev.swell.api.DeadlineExceededException("cancelled after " + delayMs + " ms at most",
               artifact.name(), artifact.version());
