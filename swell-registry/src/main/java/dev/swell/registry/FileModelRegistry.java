@@ -6,8 +6,6 @@ import dev.swell.api.VersionSelector;
 import dev.swell.api.spi.ModelArtifact;
 import dev.swell.api.spi.ModelRepository;
 import dev.swell.registry.signing.ModelSignatureException;
-import dev.swell.registry.signing.ModelSignatures;
-import dev.swell.registry.signing.SigningKeys;
 import dev.swell.registry.signing.TrustPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,17 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,7 +29,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -84,35 +76,27 @@ public final class FileModelRegistry implements ModelRepository {
   public static final int FORMAT_VERSION = 1;
 
   private static final Logger log = LoggerFactory.getLogger(FileModelRegistry.class);
-  private static final String MANIFEST = VersionChecks.MANIFEST;
-  private static final String MANIFEST_DIGEST = VersionChecks.MANIFEST_DIGEST;
-  private static final String FILES = VersionChecks.FILES;
-  private static final String SIGNATURE = VersionChecks.SIGNATURE;
-  private static final List<String> UNSIGNED_FILES = VersionChecks.UNSIGNED_FILES;
 
   private final Path root;
   private final Path models;
   private final Clock clock;
   private final String actor;
   private final TrustPolicy trust;
-  private final long maxArtifactBytes;
-  /** Verified versions: folder to the fingerprint (sizes and times) of its files when verified. */
-  private final Map<Path, List<Object>> verified = new ConcurrentHashMap<>();
+  /** Versions: publish, manifests, open, verify and sign, with their caches. */
+  private final VersionStore store;
   /** Aliases: targets, rollback stacks, history, cached per file. */
   private final AliasStore aliasStore;
-  /** Parsed, digest-checked manifests by version folder, with their files' identity, time and size. */
-  private final Map<Path, CachedManifest> manifestCache = new ConcurrentHashMap<>();
   private final ExperimentStore experiments;
 
   private FileModelRegistry(Path root, Clock clock, String actor, TrustPolicy trust, long maxArtifactBytes) {
     this.root = root;
     this.trust = trust;
-    this.maxArtifactBytes = maxArtifactBytes;
     this.models = root.resolve("models");
     this.clock = clock;
     this.actor = actor;
     this.experiments = new ExperimentStore(models, clock, actor);
     this.aliasStore = new AliasStore(this, clock, actor);
+    this.store = new VersionStore(models, clock, actor, maxArtifactBytes);
   }
 
   /**
@@ -169,148 +153,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws UncheckedIOException if a file cannot be read or written
    */
   public Manifest publish(PublishRequest request) {
-    if (request.version() != null) {
-      Names.version(request.version());
-      // a loser of a race for an explicit version learns it before copying the artifact
-      if (Files.exists(versionDir(Names.model(request.model()), request.version()))) {
-        throw new IllegalStateException("version " + request.version() + " of model '" + request.model()
-            + "' exists already; versions are immutable, publish a new one");
-      }
-    }
-    long total = 0;
-    for (Path f : request.files()) {
-      try {
-        total += Files.size(f);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-      }
-    }
-    if (total > maxArtifactBytes) {
-      throw new IllegalArgumentException("the artifact has " + total + " bytes; this registry accepts at most "
-          + maxArtifactBytes + " (FileModelRegistry.Builder.maxArtifactBytes)");
-    }
-    Path modelDir = modelDir(request.model());
-    Path staging = modelDir.resolve(".staging").resolve(UUID.randomUUID().toString());
-    try {
-      Files.createDirectories(staging.resolve(FILES));
-      List<FileEntry> entries = stageFiles(request, staging.resolve(FILES));
-      try (ModelLock lock = ModelLock.acquire(modelDir.resolve(".lock"))) {
-        recoverInterruptedPublishes(modelDir, request.model());
-        // Listing every version costs O(n): only a bump or a parent-is-latest needs it.
-        List<SemVer> existing = request.version() == null || request.parentFromLatest()
-            ? versionsUnlocked(request.model()) : List.of();
-        SemVer latest = existing.isEmpty() ? null : existing.get(0);
-        SemVer parent = request.parentFromLatest() ? latest : request.parent();
-        if (parent != null && !Files.isDirectory(versionDir(request.model(), parent))) {
-          throw new IllegalStateException("parent version " + parent + " of model '" + request.model()
-              + "' does not exist");
-        }
-        SemVer version = request.version() != null ? request.version()
-            : bump(parent != null ? parent : latest, request.bump(), existing);
-        Names.version(version);
-        Path target = versionDir(request.model(), version);
-        if (Files.exists(target)) {
-          throw new IllegalStateException("version " + version + " of model '" + request.model()
-              + "' exists already; versions are immutable, publish a new one");
-        }
-        for (SemVer other : request.version() == null ? existing : versionsUnlocked(request.model())) {
-          if (other.toString().equalsIgnoreCase(version.toString()) && !other.equals(version)) {
-            throw new IllegalStateException("version " + version + " differs from version " + other
-                + " only in case; the two folders would be one on macOS and Windows");
-          }
-        }
-        Manifest manifest = new Manifest(FORMAT_VERSION, request.model(), version, request.format(),
-            request.primaryFile(), entries, clock.instant(), actor, parent, request.tags(),
-            request.metrics(), request.description(), request.signature());
-        byte[] json = RegistryJson.manifest(manifest);
-        Files.write(staging.resolve(MANIFEST), json, StandardOpenOption.CREATE_NEW);
-        FsOps.fsync(staging.resolve(MANIFEST));
-        Files.write(staging.resolve(MANIFEST_DIGEST),
-            (FsOps.sha256(json) + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE_NEW);
-        FsOps.fsync(staging.resolve(MANIFEST_DIGEST));
-        FsOps.fsyncDir(staging.resolve(FILES));
-        FsOps.fsyncDir(staging);
-        Files.createDirectories(target.getParent());
-        // an intent record: a publisher killed between the rename and the event leaves it, and
-        // the next writer of the model logs the event (recoverInterruptedPublishes)
-        Path intent = staging.resolveSibling(staging.getFileName() + EventLog.PUBLISHING);
-        FsOps.writeAtomically(intent, (version + "\n" + manifest.createdAt() + "\n").getBytes(StandardCharsets.UTF_8));
-        FsOps.moveAtomically(staging, target);
-        FsOps.fsyncDir(target.getParent());
-        try {
-          appendEvent(modelDir, new RegistryEvent(RegistryEvent.Type.PUBLISHED, request.model(), version,
-              null, null, manifest.createdAt(), actor));
-        } catch (IOException e) {
-          // the version is not published unless its event is: take it back, then fail
-          FsOps.moveAtomically(target, staging);
-          FsOps.fsyncDir(target.getParent());
-          Files.deleteIfExists(intent);
-          throw e;
-        }
-        Files.deleteIfExists(intent);
-        log.info("published model '{}' {} ({} files, {} bytes)", request.model(), version,
-            entries.size(), manifest.totalSize());
-        return manifest;
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("publishing model '" + request.model() + "' failed: " + e.getMessage(), e);
-    } finally {
-      FsOps.deleteRecursively(staging); // gone already after a successful rename
-    }
-  }
-
-  private static List<FileEntry> stageFiles(PublishRequest request, Path filesDir) throws IOException {
-    long total = 0;
-    for (Path f : request.files()) {
-      total += Files.size(f);
-    }
-    long[] done = {0};
-    long all = total;
-    List<FileEntry> entries = new ArrayList<>();
-    for (int i = 0; i < request.files().size(); i++) {
-      String rel = request.relativePaths().get(i);
-      Path from = request.files().get(i);
-      Path to = filesDir.resolve(rel);
-      Files.createDirectories(to.getParent());
-      BasicFileAttributes before = Files.readAttributes(from, BasicFileAttributes.class);
-      String sha = FsOps.copyHashing(from, to, n -> {
-        done[0] += n;
-        request.progress().update(Math.min(done[0], all), all);
-      });
-      BasicFileAttributes after = Files.readAttributes(from, BasicFileAttributes.class);
-      long copied = Files.size(to);
-      if (copied != before.size() || after.size() != before.size()
-          || !after.lastModifiedTime().equals(before.lastModifiedTime())) {
-        // a file still being written would be published as a torn prefix
-        throw new IllegalStateException(from + " changed while it was being published (" + before.size()
-            + " bytes when the copy started, " + after.size() + " when it ended, " + copied
-            + " copied); publish it once it is complete");
-      }
-      entries.add(new FileEntry(rel, copied, sha));
-    }
-    request.progress().update(all, all);
-    return entries;
-  }
-
-  private static SemVer bump(SemVer from, PublishRequest.Bump bump, List<SemVer> existing) {
-    SemVer base = from != null ? from : SemVer.of(0, 0, 0);
-    SemVer next;
-    switch (bump) {
-      case MAJOR:
-        next = base.bumpMajor();
-        break;
-      case MINOR:
-        next = base.bumpMinor();
-        break;
-      default:
-        next = base.bumpPatch();
-    }
-    // Bumping an old parent may land on a taken number: move on to the next free one.
-    while (existing.contains(next)) {
-      next = bump == PublishRequest.Bump.MAJOR ? next.bumpMajor()
-          : bump == PublishRequest.Bump.MINOR ? next.bumpMinor() : next.bumpPatch();
-    }
-    return next;
+    return store.publish(request, () -> modelDir(request.model())); // created once the request passed its checks
   }
 
   // =================================================================== queries
@@ -352,26 +195,7 @@ public final class FileModelRegistry implements ModelRepository {
   }
 
   private List<SemVer> versionsUnlocked(String model) {
-    Path dir = models.resolve(model).resolve("versions");
-    List<SemVer> versions = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return versions;
-    }
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir, Files::isDirectory)) {
-      for (Path d : dirs) {
-        try {
-          versions.add(SemVer.parse(d.getFileName().toString()));
-        } catch (IllegalArgumentException ignored) {
-          // not a version folder
-        }
-      }
-    } catch (NoSuchFileException e) {
-      return versions;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    versions.sort(SemVer.TOTAL_ORDER.reversed());
-    return versions;
+    return store.list(model);
   }
 
   /**
@@ -388,58 +212,8 @@ public final class FileModelRegistry implements ModelRepository {
     return readManifest(model, version, dir, false);
   }
 
-  /**
-   * Reads and checks a manifest, from the cache when its two files are the ones read last time
-   * (same identity, time and size) unless {@code force}.
-   */
   private Manifest readManifest(String model, SemVer version, Path dir, boolean force) {
-    List<Object> stamp = null;
-    try {
-      BasicFileAttributes m = Files.readAttributes(dir.resolve(MANIFEST), BasicFileAttributes.class);
-      BasicFileAttributes d = Files.readAttributes(dir.resolve(MANIFEST_DIGEST), BasicFileAttributes.class);
-      if (m.fileKey() != null) {
-        stamp = Arrays.asList(m.fileKey(), m.lastModifiedTime(), m.size(), d.fileKey(), d.lastModifiedTime(), d.size());
-        CachedManifest cached = manifestCache.get(dir);
-        if (!force && cached != null && cached.stamp().equals(stamp)) {
-          return cached.manifest();
-        }
-      }
-    } catch (IOException e) {
-      throw new IntegrityException("the manifest cannot be read: " + e, model, version.toString(), e);
-    }
-    Manifest read = readManifestFiles(model, version, dir);
-    if (stamp != null) {
-      manifestCache.put(dir, new CachedManifest(stamp, read));
-    }
-    return read;
-  }
-
-  private record CachedManifest(List<Object> stamp, Manifest manifest) {}
-
-  private Manifest readManifestFiles(String model, SemVer version, Path dir) {
-    byte[] json;
-    String digest;
-    try {
-      json = Files.readAllBytes(dir.resolve(MANIFEST));
-      digest = new String(Files.readAllBytes(dir.resolve(MANIFEST_DIGEST)), StandardCharsets.ISO_8859_1);
-    } catch (IOException e) {
-      throw new IntegrityException("the manifest cannot be read: " + e, model, version.toString(), e);
-    }
-    if (!(FsOps.sha256(json) + "\n").equals(digest)) {
-      throw new IntegrityException("manifest.json does not match its digest in manifest.sha256; "
-          + "the version is damaged and will not be served", model, version.toString(), null);
-    }
-    Manifest m;
-    try {
-      m = RegistryJson.manifest(json);
-    } catch (IOException e) {
-      throw new IntegrityException("manifest.json is invalid: " + e.getMessage(), model, version.toString(), e);
-    }
-    if (!m.name().equals(model) || !m.version().equals(version)) {
-      throw new IntegrityException("manifest.json names " + m.name() + " " + m.version()
-          + ", not the folder it is in", model, version.toString(), null);
-    }
-    return m;
+    return store.manifest(model, version, dir, force);
   }
 
   /**
@@ -524,72 +298,9 @@ public final class FileModelRegistry implements ModelRepository {
   }
 
   private ModelVersion open(String model, SemVer version, boolean force, boolean signed) {
-    Path dir = existingVersionDir(model, version);
-    Manifest m = readManifest(model, version, dir, force);
-    Path files = dir.resolve(FILES);
-    List<Object> fingerprint = new ArrayList<>();
-    try {
-      fingerprint.add(Files.getLastModifiedTime(dir.resolve(MANIFEST)));
-      for (FileEntry f : m.files()) {
-        Path p = files.resolve(f.path()).normalize();
-        if (!p.startsWith(files)) {
-          throw new IntegrityException("manifest names a file outside the version: " + f.path(), model,
-              version.toString(), null);
-        }
-        BasicFileAttributes a;
-        try {
-          a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-          throw new IntegrityException("file " + f.path() + " is missing", model, version.toString(), null);
-        }
-        if (a.isSymbolicLink()) {
-          throw new IntegrityException("file " + f.path() + " is a symbolic link; a version holds only its own files",
-              model, version.toString(), null);
-        }
-        if (!a.isRegularFile()) {
-          throw new IntegrityException("file " + f.path() + " is missing", model, version.toString(), null);
-        }
-        long size = a.size();
-        if (size != f.size()) {
-          throw new IntegrityException("file " + f.path() + " has " + size + " bytes, the manifest says "
-              + f.size(), model, version.toString(), null);
-        }
-        FileTime time = a.lastModifiedTime();
-        fingerprint.add(size);
-        fingerprint.add(time);
-      }
-      if (signed) {
-        fingerprint.add(VersionChecks.stamp(dir.resolve(SIGNATURE)));
-      }
-      if (!force && fingerprint.equals(verified.get(dir))) {
-        return new ModelVersion(m, files);
-      }
-      verified.remove(dir);
-      Map<String, String> unlisted = VersionChecks.unlistedFiles(dir, m, model, version);
-      if (!unlisted.isEmpty() && !signed) {
-        throw new IntegrityException("the version holds files its manifest does not list: " + unlisted.keySet()
-            + "; the version is damaged and will not be served", model, version.toString(), null);
-      }
-      for (FileEntry f : m.files()) {
-        String sha = FsOps.sha256(files.resolve(f.path()), n -> { });
-        if (!sha.equals(f.sha256())) {
-          throw new IntegrityException("file " + f.path() + " has SHA-256 " + sha + ", the manifest says "
-              + f.sha256() + "; the version is damaged and will not be served", model, version.toString(), null);
-        }
-      }
-      if (signed) {
-        VersionChecks.checkSignature(dir, m, unlisted, model, version, trust.keysFor(model));
-      }
-    } catch (IOException e) {
-      throw new IntegrityException("the files cannot be read: " + e, model, version.toString(), e);
-    }
-    verified.put(dir, fingerprint);
-    return new ModelVersion(m, files);
+    return store.open(model, version, existingVersionDir(model, version), force,
+        signed ? trust.keysFor(model) : List.of());
   }
-
-
-
-
 
   /**
    * Signs a version in the OpenSSF model-signing format: a Sigstore bundle over its files and its
@@ -605,27 +316,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws IntegrityException if the version is damaged
    */
   public String sign(String model, SemVer version, KeyPair key) {
-    Path dir = existingVersionDir(model, version);
-    Path modelDir = modelPath(model);
-    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
-      recoverInterruptedPublishes(modelDir, model);
-      Manifest m = readManifest(model, version, dir, true);
-      Map<String, String> unlisted = VersionChecks.unlistedFiles(dir, m, model, version);
-      if (!unlisted.isEmpty()) {
-        throw new IntegrityException("the version holds files its manifest does not list: " + unlisted.keySet(),
-            model, version.toString(), null);
-      }
-      open(model, version, true, false); // the files, before they are vouched for
-      byte[] bundle = ModelSignatures.sign(model, VersionChecks.signedDigests(dir, m), UNSIGNED_FILES, key);
-      String hint = SigningKeys.hint(key.getPublic());
-      EventLog.replaceLogged(modelDir, dir.resolve(SIGNATURE), bundle, new RegistryEvent(RegistryEvent.Type.SIGNED,
-          model, version, null, null, clock.instant(), actor, null, "key " + hint));
-      verified.remove(dir);
-      log.info("signed model '{}' {} with key {}", model, version, hint.substring(0, 12));
-      return hint;
-    } catch (IOException e) {
-      throw new UncheckedIOException("signing model '" + model + "' " + version + " failed: " + e.getMessage(), e);
-    }
+    return store.sign(model, version, existingVersionDir(model, version), modelPath(model), key);
   }
 
   /**
@@ -640,10 +331,10 @@ public final class FileModelRegistry implements ModelRepository {
    * @throws IntegrityException if its files do not match its manifest
    */
   public ModelVersion verifySignature(String model, SemVer version, List<java.security.PublicKey> keys) {
-    TrustPolicy.Builder b = TrustPolicy.builder();
-    keys.forEach(k -> b.trust(model, k));
-    FileModelRegistry strict = new FileModelRegistry(root, clock, actor, b.build(), maxArtifactBytes);
-    return strict.verify(model, version);
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("no keys to verify the signature of model '" + model + "' " + version + " with");
+    }
+    return store.open(model, version, existingVersionDir(model, version), true, List.copyOf(keys));
   }
 
   /**
@@ -1092,7 +783,7 @@ public final class FileModelRegistry implements ModelRepository {
   }
 
   Path versionDir(String model, SemVer version) {
-    return models.resolve(model).resolve("versions").resolve(version.toString());
+    return store.dir(model, version);
   }
 
   private Path existingVersionDir(String model, SemVer version) {
