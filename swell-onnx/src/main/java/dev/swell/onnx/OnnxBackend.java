@@ -27,6 +27,7 @@ final class OnnxBackend implements Backend {
   private final boolean cpuArena;
   private final int cudaDevice;
   private final long closeTimeoutNanos;
+  private final ai.onnxruntime.OrtLoggingLevel logLevel;
   /** Execution providers that failed once, with the reason, so they are not tried again. */
   private final Map<String, String> unavailable = new ConcurrentHashMap<>();
 
@@ -38,6 +39,7 @@ final class OnnxBackend implements Backend {
     this.cudaDevice = Integer.parseInt(config.option(OnnxBackendProvider.CUDA_DEVICE).orElse("0"));
     this.closeTimeoutNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
         Long.parseLong(config.option(OnnxBackendProvider.CLOSE_TIMEOUT).orElse("30000")));
+    this.logLevel = logLevel(config.option(OnnxBackendProvider.LOG_LEVEL).orElse("warning"));
     for (String ep : config.executionProviders()) {
       if (!ep.equals("cuda") && !ep.equals("tensorrt") && !ep.equals("cpu")) {
         throw new IllegalArgumentException("unknown execution provider '" + ep
@@ -101,6 +103,7 @@ final class OnnxBackend implements Backend {
     try {
       options.setOptimizationLevel(optLevel);
       options.setCPUArenaAllocator(cpuArena);
+      options.setSessionLogLevel(logLevel);
       if (config.intraOpThreads() > 0) {
         options.setIntraOpNumThreads(config.intraOpThreads());
       }
@@ -168,6 +171,24 @@ final class OnnxBackend implements Backend {
       default:
         throw new IllegalArgumentException("option " + OnnxBackendProvider.OPTIMIZATION + " is '"
             + name + "'; expected none, basic, extended or all");
+    }
+  }
+
+  private static ai.onnxruntime.OrtLoggingLevel logLevel(String name) {
+    switch (name) {
+      case "verbose":
+        return ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_VERBOSE;
+      case "info":
+        return ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_INFO;
+      case "warning":
+        return ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
+      case "error":
+        return ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+      case "fatal":
+        return ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+      default:
+        throw new IllegalArgumentException("option " + OnnxBackendProvider.LOG_LEVEL + " is '" + name
+            + "'; expected verbose, info, warning, error or fatal");
     }
   }
 

@@ -25,7 +25,11 @@ import org.slf4j.LoggerFactory;
  *       default);
  *   <li>{@value #CUDA_DEVICE}: the GPU to use (default 0);
  *   <li>{@value #CLOSE_TIMEOUT}: how long closing a session waits for running calls (ms, default
- *       30,000); a session still busy then is left open, never freed under a call.
+ *       30,000); a session still busy then is left open, never freed under a call;
+ *   <li>{@value #LOG_LEVEL}: the least severe of ONNX Runtime's own messages its sessions write to
+ *       standard error: {@code verbose}, {@code info}, {@code warning} (default, ONNX Runtime's),
+ *       {@code error} or {@code fatal} (a failing kernel writes an error line for every failed call;
+ *       Swell reports the failure as a {@link dev.swell.api.BackendException} either way).
  * </ul>
  *
  * <p>It uses the process-wide {@link OrtEnvironment}, creating it if nobody has, and never closes
@@ -51,6 +55,8 @@ public final class OnnxBackendProvider implements BackendProvider {
   public static final String CUDA_DEVICE = "onnx.cuda.device";
   /** Option: how long closing a session waits for its running calls, in milliseconds (default 30,000). */
   public static final String CLOSE_TIMEOUT = "onnx.close-timeout-ms";
+  /** Option: the least severe ONNX Runtime session message written to standard error (default warning). */
+  public static final String LOG_LEVEL = "onnx.log-level";
 
   private static final Logger log = LoggerFactory.getLogger(OnnxBackendProvider.class);
 

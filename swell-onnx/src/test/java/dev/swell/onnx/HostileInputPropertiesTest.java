@@ -135,8 +135,11 @@ class HostileInputPropertiesTest {
   private static Tensor tensor(DType dt, long[] shape, int values, SplittableRandom r) {
     long n = 1;
     for (long d : shape) {
-      n *= d;
+      n = Math.multiplyHigh(n, d) != 0 ? Long.MAX_VALUE : n * d;
     }
+    // a negative dimension (or a count beyond 2^20, from the declared-shape path) gets no elements:
+    // the API must refuse the shape, and the test must not fail allocating first (it did: -2)
+    n = n < 0 || n > (1 << 20) ? 0 : n;
     if (dt == DType.STRING) {
       String[] s = new String[(int) n];
       for (int i = 0; i < s.length; i++) {

@@ -599,39 +599,11 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public List<SemVer> gc(String model, RetentionPolicy policy) {
     Path modelDir = existingModelDir(model);
-    List<SemVer> deleted = new ArrayList<>();
+    List<SemVer> deleted;
     try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
       recoverInterruptedPublishes(modelDir, model);
       List<SemVer> all = versionsUnlocked(model);
-      Set<SemVer> doomed = new HashSet<>(Retention.victims(all, aliasStore.read(modelDir).entries().values(), policy,
-          v -> Files.isDirectory(versionDir(model, v)) ? ancestors(model, v) : List.of()));
-      Path trash = modelDir.resolve(".trash");
-      Map<SemVer, Path> trashed = new LinkedHashMap<>();
-      List<RegistryEvent> events = new ArrayList<>();
-      try {
-        for (SemVer v : all) {
-          if (!doomed.contains(v)) {
-            continue;
-          }
-          Files.createDirectories(trash);
-          Path gone = trash.resolve(UUID.randomUUID().toString());
-          FsOps.moveAtomically(versionDir(model, v), gone);
-          trashed.put(v, gone);
-          events.add(new RegistryEvent(RegistryEvent.Type.DELETED, model, v, null, null, clock.instant(), actor));
-        }
-        if (!trashed.isEmpty()) {
-          FsOps.fsyncDir(versionDir(model, all.get(0)).getParent());
-          appendEvents(modelDir, events); // one write: all the deletions are logged, or none
-        }
-      } catch (IOException e) {
-        // nothing is deleted unless it is logged: put the versions back, then fail
-        for (Map.Entry<SemVer, Path> t : trashed.entrySet()) {
-          FsOps.moveAtomically(t.getValue(), versionDir(model, t.getKey()));
-        }
-        throw e;
-      }
-      deleted.addAll(trashed.keySet());
-      FsOps.deleteRecursively(trash);
+      deleted = deleteLogged(model, modelDir, all, victims(model, modelDir, all, policy));
       Retention.removeAbandonedStaging(modelDir, clock.instant(), policy.stagingMaxAge());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -640,6 +612,88 @@ public final class FileModelRegistry implements ModelRepository {
       log.info("garbage-collected {} versions of model '{}': {}", deleted.size(), model, deleted);
     }
     return deleted;
+  }
+
+  /**
+   * Lists the versions {@link #gc} would delete now, deleting nothing.
+   *
+   * @param model the model
+   * @param policy what to keep
+   * @return the versions that would be deleted, newest first
+   * @throws ModelNotFoundException if there is no such model
+   */
+  public List<SemVer> gcPlan(String model, RetentionPolicy policy) {
+    Path modelDir = existingModelDir(model);
+    List<SemVer> all = versionsUnlocked(model);
+    Set<SemVer> doomed = victims(model, modelDir, all, policy);
+    return all.stream().filter(doomed::contains).toList();
+  }
+
+  /**
+   * Deletes one version that no alias names. Like {@link #gc}, it disappears by one rename and a
+   * DELETED event; its number is never given to a later version.
+   *
+   * @param model the model
+   * @param version the version
+   * @throws ModelNotFoundException if there is no such version
+   * @throws IllegalStateException if an alias (or a rollback stack) names it
+   */
+  public void delete(String model, SemVer version) {
+    existingVersionDir(model, version);
+    Path modelDir = existingModelDir(model);
+    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
+      recoverInterruptedPublishes(modelDir, model);
+      for (Map.Entry<String, AliasBook.Entry> a : aliasStore.read(modelDir).entries().entrySet()) {
+        if (a.getValue().target().equals(version) || a.getValue().stack().contains(version)) {
+          throw new IllegalStateException("version " + version + " of model '" + model + "' is named by alias '"
+              + a.getKey() + "' (its target or rollback stack); move or delete the alias first");
+        }
+      }
+      deleteLogged(model, modelDir, versionsUnlocked(model), Set.of(version));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    log.info("deleted model '{}' {}", model, version);
+  }
+
+  private Set<SemVer> victims(String model, Path modelDir, List<SemVer> all, RetentionPolicy policy) {
+    return new HashSet<>(Retention.victims(all, aliasStore.read(modelDir).entries().values(), policy,
+        v -> Files.isDirectory(versionDir(model, v)) ? ancestors(model, v) : List.of()));
+  }
+
+  /**
+   * Moves versions into the trash and logs one DELETED event each, in one append: all are deleted
+   * and logged, or none (they are put back when the append fails). Under the model's lock.
+   */
+  private List<SemVer> deleteLogged(String model, Path modelDir, List<SemVer> all, Set<SemVer> doomed)
+      throws IOException {
+    Path trash = modelDir.resolve(".trash");
+    Map<SemVer, Path> trashed = new LinkedHashMap<>();
+    List<RegistryEvent> events = new ArrayList<>();
+    try {
+      for (SemVer v : all) {
+        if (!doomed.contains(v)) {
+          continue;
+        }
+        Files.createDirectories(trash);
+        Path gone = trash.resolve(UUID.randomUUID().toString());
+        FsOps.moveAtomically(versionDir(model, v), gone);
+        trashed.put(v, gone);
+        events.add(new RegistryEvent(RegistryEvent.Type.DELETED, model, v, null, null, clock.instant(), actor));
+      }
+      if (!trashed.isEmpty()) {
+        FsOps.fsyncDir(versionDir(model, all.get(0)).getParent());
+        appendEvents(modelDir, events); // one write: all the deletions are logged, or none
+      }
+    } catch (IOException e) {
+      // nothing is deleted unless it is logged: put the versions back, then fail
+      for (Map.Entry<SemVer, Path> t : trashed.entrySet()) {
+        FsOps.moveAtomically(t.getValue(), versionDir(model, t.getKey()));
+      }
+      throw e;
+    }
+    FsOps.deleteRecursively(trash);
+    return new ArrayList<>(trashed.keySet());
   }
 
   // =================================================================== watching
@@ -761,6 +815,17 @@ public final class FileModelRegistry implements ModelRepository {
       throw new UncheckedIOException(e);
     }
     return dir;
+  }
+
+  /**
+   * Checks that a model exists in this registry, creating nothing.
+   *
+   * @param model the model
+   * @throws ModelNotFoundException if it has never been published (the message lists the models)
+   * @throws IllegalArgumentException if the name is not a valid model name
+   */
+  public void requireModel(String model) {
+    existingModelDir(model);
   }
 
   /** The folder of a model that exists (has a folder): for commands that must not create one. */

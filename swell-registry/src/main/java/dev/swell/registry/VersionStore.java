@@ -107,8 +107,22 @@ final class VersionStore {
           throw new IllegalStateException("parent version " + parent + " of model '" + request.model()
               + "' does not exist");
         }
+        // numbers of deleted versions are never given again: a consumer that saw 0.2.0 must never
+        // get other bytes under that name
+        java.util.Set<SemVer> deleted = new java.util.HashSet<>();
+        for (RegistryEvent e : EventLog.read(modelDir.resolve("events.log")).events()) {
+          if (e.type() == RegistryEvent.Type.PUBLISHED && e.version() != null && !Files.isDirectory(dir(request.model(), e.version()))) {
+            deleted.add(e.version());
+          }
+        }
+        if (request.version() != null && deleted.contains(request.version())) {
+          throw new IllegalStateException("version " + request.version() + " of model '" + request.model()
+              + "' was published before and has been deleted; a version number is never reused, publish a new one");
+        }
+        List<SemVer> taken = new ArrayList<>(existing);
+        taken.addAll(deleted);
         SemVer version = request.version() != null ? request.version()
-            : bump(parent != null ? parent : latest, request.bump(), existing);
+            : bump(parent != null ? parent : latest, request.bump(), taken);
         Names.version(version);
         Path target = dir(request.model(), version);
         if (Files.exists(target)) {

@@ -50,6 +50,8 @@ class RegistryStatefulPropertiesTest {
     final Map<String, SemVer> targets = new TreeMap<>();
     final Map<String, Deque<SemVer>> stacks = new HashMap<>();
     int published;
+    /** Every version ever published, deleted ones included: their numbers are never given again. */
+    final java.util.Set<SemVer> ever = new java.util.HashSet<>();
 
     World() {
       try {
@@ -76,14 +78,18 @@ class RegistryStatefulPropertiesTest {
         throw new UncheckedIOException(e);
       }
       SemVer base = latest() == null ? SemVer.of(0, 0, 0) : latest();
-      SemVer expected = bump == PublishRequest.Bump.MAJOR ? base.bumpMajor()
-          : bump == PublishRequest.Bump.MINOR ? base.bumpMinor() : base.bumpPatch();
+      SemVer expected = base;
+      do { // bumping past numbers taken now or ever
+        expected = bump == PublishRequest.Bump.MAJOR ? expected.bumpMajor()
+            : bump == PublishRequest.Bump.MINOR ? expected.bumpMinor() : expected.bumpPatch();
+      } while (ever.contains(expected));
       PublishRequest.Builder b = PublishRequest.builder(MODEL).file(f).format("bin").bump(bump);
       if (withParent) {
         b.parentIsLatest();
       }
       Manifest m = registry.publish(b.build());
       assertThat(m.version()).isEqualTo(expected);
+      assertThat(ever.add(expected)).as("a version number given twice").isTrue();
       contents.put(expected, data);
       parents.put(expected, withParent ? latestBefore(expected) : null);
     }

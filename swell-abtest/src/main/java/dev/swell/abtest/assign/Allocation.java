@@ -298,6 +298,9 @@ public final class Allocation {
       throw new IllegalArgumentException("variation " + variation + " is not a challenger (1 to "
           + (variations - 1) + ")");
     }
+    if (share > 1 && share <= 1 + 1e-9) {
+      share = 1; // a sum of shares such as share(v) + share(0) may exceed 1 by a rounding error
+    }
     if (!(share >= 0 && share <= 1)) {
       throw new IllegalArgumentException("share must be in [0, 1], was " + share);
     }

@@ -47,11 +47,14 @@ public final class RegistryCli {
 
   static final String HELP = String.join("\n",
       "usage: swell-registry [--root DIR] [--json] [--trust PUBKEY.pem]... COMMAND [ARGS]",
+      "       swell-registry COMMAND --help      swell-registry --version (before any command)",
       "",
-      "The registry folder is --root, else $SWELL_REGISTRY. With --trust, every model must be signed by one",
-      "of the given keys to be shown as intact, verified or promoted.",
+      "The registry folder is --root, else $SWELL_REGISTRY; it must have been created with init (a mistyped",
+      "--root never creates a registry). With --trust, every model must be signed by one of the given keys",
+      "to be shown as intact, verified or promoted. --root, --json and --trust may come anywhere.",
       "",
       "commands:",
+      "  init                           create an empty registry in the --root folder",
       "  publish MODEL FILE... (--version V | --bump major|minor|patch) [--parent V | --parent-latest]",
       "          [--primary PATH] [--format F] [--tag K=V]... [--metric K=NUMBER]... [--description TEXT]",
       "  list [MODEL]                   models, or a model's versions (newest first) and aliases",
@@ -77,9 +80,11 @@ public final class RegistryCli {
       "                                 sign a version (OpenSSF model signing; PUB defaults to KEY less .pem",
       "                                 plus .pub.pem); check it with model_signing verify key on the folder",
       "  diff MODEL V1 V2               metric deltas, tag and file changes",
-      "  gc MODEL --keep N [--delete-ancestors] [--staging-max-age 10m]",
+      "  gc MODEL --keep N [--delete-ancestors] [--staging-max-age 10m] [--dry-run]",
       "                                 delete old versions (never aliased ones) and copies left by killed",
-      "                                 publishers older than the age (default 1h; 0s also stops running ones)",
+      "                                 publishers older than the age (default 1h; 0s also stops running ones);",
+      "                                 --dry-run lists what would be deleted and deletes nothing",
+      "  delete MODEL VERSION           delete one version no alias names (its number is never reused)",
       "",
       "exit codes: 0 ok, 1 failed, 2 usage error, 3 I/O error");
 
@@ -119,37 +124,71 @@ public final class RegistryCli {
     return new RegistryCli(out, err).execute(new ArrayDeque<>(List.of(args)));
   }
 
-  private int execute(Deque<String> args) {
+  private int execute(Deque<String> all) {
     String root = System.getenv("SWELL_REGISTRY");
     List<String> trusted = new ArrayList<>();
-    while (!args.isEmpty() && args.peekFirst().startsWith("--")) {
-      String opt = args.pollFirst();
+    boolean help = false;
+    Deque<String> args = new ArrayDeque<>();
+    // the global options may come before or after the command
+    while (!all.isEmpty()) {
+      String opt = all.pollFirst();
       switch (opt) {
         case "--root":
-          root = args.pollFirst();
+          if (all.isEmpty()) {
+            return usage("--root needs a folder");
+          }
+          root = all.pollFirst();
           break;
         case "--json":
           json = true;
           break;
         case "--trust":
-          if (args.isEmpty()) {
+          if (all.isEmpty()) {
             return usage("--trust needs a public key file");
           }
-          trusted.add(args.pollFirst());
+          trusted.add(all.pollFirst());
           break;
         case "--help":
-          out.println(HELP);
-          return OK;
+        case "-h":
+          help = true;
+          break;
+        case "--version":
+        case "-V":
+          if (args.isEmpty()) { // before the command; after it, publish's --version V
+            out.println("swell-registry " + version());
+            return OK;
+          }
+          args.addLast(opt);
+          break;
         default:
-          return usage("unknown option " + opt);
+          args.addLast(opt);
       }
     }
     if (args.isEmpty()) {
+      if (help) {
+        out.println(HELP);
+        return OK;
+      }
       return usage("no command given");
+    }
+    if (args.peekFirst().startsWith("-")) {
+      return usage("unknown option " + args.peekFirst());
     }
     String command = args.pollFirst();
     if (command.equals("help")) {
-      out.println(HELP);
+      command = args.isEmpty() ? null : args.pollFirst();
+      help = true;
+      if (command == null) {
+        out.println(HELP);
+        return OK;
+      }
+    }
+    if (help) {
+      String text = commandHelp(command);
+      if (text == null) {
+        return usage("unknown command '" + command + "'" + suggestion(command));
+      }
+      out.println(text);
       return OK;
     }
     if (command.equals("keygen")) {
@@ -165,12 +204,38 @@ public final class RegistryCli {
     if (root == null) {
       return usage("no registry folder: give --root DIR or set SWELL_REGISTRY");
     }
+    Path rootDir = Path.of(root);
+    if (command.equals("init")) {
+      if (!args.isEmpty()) {
+        return usage("init takes no arguments");
+      }
+      boolean existed = java.nio.file.Files.isRegularFile(rootDir.resolve("registry.json"));
+      try {
+        FileModelRegistry.open(rootDir);
+      } catch (IllegalStateException e) {
+        err.println("error: " + e.getMessage());
+        return FAILED;
+      } catch (UncheckedIOException e) {
+        err.println("I/O error: " + e.getMessage());
+        return IO;
+      }
+      out.println((existed ? "a registry exists already in " : "created an empty registry in ") + rootDir);
+      return OK;
+    }
+    if (commandHelp(command) == null) {
+      return usage("unknown command '" + command + "'" + suggestion(command));
+    }
+    if (!java.nio.file.Files.isRegularFile(rootDir.resolve("registry.json"))) {
+      err.println("error: " + rootDir + " is not a Swell registry (it has no registry.json); create one with: "
+          + "swell-registry --root " + rootDir + " init");
+      return FAILED;
+    }
     try {
       TrustPolicy.Builder policy = TrustPolicy.builder();
       for (String k : trusted) {
         policy.trust(readPublicKey(k));
       }
-      FileModelRegistry registry = FileModelRegistry.builder(Path.of(root)).trustPolicy(policy.build()).build();
+      FileModelRegistry registry = FileModelRegistry.builder(rootDir).trustPolicy(policy.build()).build();
       switch (command) {
         case "sign":
           return sign(registry, args);
@@ -209,6 +274,8 @@ public final class RegistryCli {
           return diff(registry, args);
         case "gc":
           return gc(registry, args);
+        case "delete":
+          return delete(registry, args);
         default:
           return usage("unknown command '" + command + "'" + suggestion(command));
       }
@@ -289,6 +356,7 @@ public final class RegistryCli {
     }
     String model = args.pollFirst();
     noMore(args);
+    registry.requireModel(model);
     List<SemVer> versions = registry.versions(model);
     Map<String, SemVer> aliases = registry.aliases(model);
     if (json) {
@@ -427,6 +495,7 @@ public final class RegistryCli {
   private int log(FileModelRegistry registry, Deque<String> args) {
     String model = need(args, "MODEL");
     noMore(args);
+    registry.requireModel(model);
     List<RegistryEvent> events = registry.events(model);
     if (json) {
       List<Map<String, Object>> list = new ArrayList<>();
@@ -482,6 +551,7 @@ public final class RegistryCli {
       }
     } else {
       String model = args.pollFirst();
+      registry.requireModel(model);
       List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(SemVer.parse(args.pollFirst()));
       noMore(args);
       for (SemVer v : versions) {
@@ -501,6 +571,7 @@ public final class RegistryCli {
     int checked = 0;
     List<String> models = args.isEmpty() ? registry.models() : List.of(args.pollFirst());
     for (String model : models) {
+      registry.requireModel(model);
       List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(SemVer.parse(args.pollFirst()));
       for (SemVer v : versions) {
         checked++;
@@ -645,7 +716,7 @@ public final class RegistryCli {
   }
 
   private static final List<String> COMMANDS = List.of("publish", "list", "show", "alias", "promote", "rollback",
-      "log", "verify", "diff", "gc", "keygen", "sign", "export", "import", "doctor", "help");
+      "log", "verify", "diff", "gc", "keygen", "sign", "export", "import", "doctor", "help", "init", "delete");
 
   /** "; did you mean 'x'?" for a command one or two edits away from a real one. */
   static String suggestion(String typed) {
@@ -714,7 +785,7 @@ public final class RegistryCli {
   private int gc(FileModelRegistry registry, Deque<String> args) {
     List<String> positional = new ArrayList<>();
     Map<String, List<String>> opts = options(args, positional, List.of("--keep", "--staging-max-age"),
-        List.of("--delete-ancestors"));
+        List.of("--delete-ancestors", "--dry-run"));
     if (positional.size() != 1) {
       throw new UsageError("gc needs MODEL");
     }
@@ -736,11 +807,27 @@ public final class RegistryCli {
         throw new UsageError("--staging-max-age takes a duration such as 10m, 30s or 0s, got '" + stagingAge.get() + "'");
       }
     }
-    List<SemVer> deleted = registry.gc(positional.get(0), policy);
+    boolean dryRun = opts.containsKey("--dry-run");
+    List<SemVer> deleted = dryRun ? registry.gcPlan(positional.get(0), policy) : registry.gc(positional.get(0), policy);
     if (json) {
-      print(Map.of("deleted", deleted.stream().map(SemVer::toString).toList()));
+      print(Map.of(dryRun ? "wouldDelete" : "deleted", deleted.stream().map(SemVer::toString).toList()));
     } else {
-      out.println(deleted.isEmpty() ? "nothing to delete" : "deleted " + deleted);
+      out.println(deleted.isEmpty() ? "nothing to delete" : (dryRun ? "would delete " : "deleted ") + deleted);
+    }
+    return OK;
+  }
+
+  private int delete(FileModelRegistry registry, Deque<String> args) {
+    String model = need(args, "MODEL");
+    String version = need(args, "VERSION");
+    noMore(args);
+    registry.requireModel(model);
+    SemVer v = SemVer.parse(version);
+    registry.delete(model, v);
+    if (json) {
+      print(Map.of("deleted", v.toString(), "model", model));
+    } else {
+      out.println("deleted " + model + " " + v);
     }
     return OK;
   }
@@ -773,6 +860,37 @@ public final class RegistryCli {
       out.println(JSON.writeValueAsString(value));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The help lines of one command (its usage line and the lines indented under it), or null. */
+  static String commandHelp(String command) {
+    List<String> lines = HELP.lines().toList();
+    StringBuilder b = new StringBuilder();
+    boolean in = false;
+    for (String line : lines) {
+      if (line.startsWith("  ") && !line.startsWith("   ")) {
+        in = line.substring(2).equals(command) || line.substring(2).startsWith(command + " ");
+      } else if (!line.startsWith("   ")) {
+        in = false;
+      }
+      if (in) {
+        b.append(b.length() == 0 ? "usage: swell-registry [--root DIR] [--json] " + line.strip() : "\n" + line);
+      }
+    }
+    return b.length() == 0 ? null : b.append("\n\nexit codes: 0 ok, 1 failed, 2 usage error, 3 I/O error").toString();
+  }
+
+  /** This tool's version, from the jar's build. */
+  static String version() {
+    try (java.io.InputStream in = RegistryCli.class.getResourceAsStream("version.properties")) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (java.io.IOException e) {
+      return "unknown";
     }
   }
 

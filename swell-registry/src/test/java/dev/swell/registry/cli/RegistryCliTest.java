@@ -24,6 +24,7 @@ class RegistryCliTest {
   @BeforeEach
   void setUp() {
     root = tmp.resolve("reg");
+    assertThat(cli("init")).isZero(); // a registry is created explicitly, never by a mistyped --root
   }
 
   private int cli(String... args) {

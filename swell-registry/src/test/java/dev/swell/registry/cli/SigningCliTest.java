@@ -2,8 +2,6 @@ package dev.swell.registry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +18,10 @@ class SigningCliTest {
   private String err;
 
   private int cli(String... args) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code = RegistryCli.run(args, new PrintStream(o, true, StandardCharsets.UTF_8),
-        new PrintStream(e, true, StandardCharsets.UTF_8));
-    out = o.toString(StandardCharsets.UTF_8);
-    err = e.toString(StandardCharsets.UTF_8);
-    return code;
+    CliRun run = CliRun.of(args);
+    out = run.out();
+    err = run.err();
+    return run.code();
   }
 
   @Test
@@ -41,6 +36,7 @@ class SigningCliTest {
     assertThat(err).contains("exists; keygen never overwrites a key");
 
     Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "init")).isZero();
     assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
     assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.1.0")).isZero();
     assertThat(cli("--root", root, "sign", "fraud", "1.0.0", "--key", key + ".pem")).isZero();
@@ -70,6 +66,7 @@ class SigningCliTest {
   void promoteOfADamagedVersionIsRefused() throws Exception {
     String root = tmp.resolve("reg").toString();
     Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "init")).isZero();
     assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
     assertThat(cli("--root", root, "promote", "fraud", "1.0.0")).isZero();
     assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.1.0")).isZero();
@@ -93,6 +90,7 @@ class SigningCliTest {
   void verifyAndTypos() throws Exception {
     String root = tmp.resolve("reg").toString();
     Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "init")).isZero();
     assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
     assertThat(cli("--root", root, "publish", "churn", model.toString(), "--version", "1.0.0")).isZero();
     Path dir = tmp.resolve("reg/models/fraud/versions/1.0.0");
@@ -122,11 +120,13 @@ class SigningCliTest {
     String a = tmp.resolve("a").toString();
     String b = tmp.resolve("b").toString();
     Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", a, "init")).isZero();
     assertThat(cli("--root", a, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
     assertThat(cli("--root", a, "promote", "fraud", "1.0.0")).isZero();
     String zip = tmp.resolve("backup.zip").toString();
     assertThat(cli("--root", a, "export", zip)).isZero();
     assertThat(out).contains("exported [fraud] (");
+    assertThat(cli("--root", b, "init")).isZero();
     assertThat(cli("--root", b, "import", zip)).isZero();
     assertThat(cli("--root", b, "list", "fraud")).isZero();
     assertThat(out).contains("1.0.0  <- production");
@@ -141,6 +141,7 @@ class SigningCliTest {
   void stagingCanBeCleanedAtOnce() throws Exception {
     String root = tmp.resolve("reg").toString();
     Path model = Files.writeString(tmp.resolve("m.onnx"), "weights");
+    assertThat(cli("--root", root, "init")).isZero();
     assertThat(cli("--root", root, "publish", "fraud", model.toString(), "--version", "1.0.0")).isZero();
     Path abandoned = tmp.resolve("reg/models/fraud/.staging/3f1c/files");
     Files.createDirectories(abandoned);
