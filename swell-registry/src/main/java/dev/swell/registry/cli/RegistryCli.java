@@ -51,7 +51,8 @@ public final class RegistryCli {
       "",
       "The registry folder is --root, else $SWELL_REGISTRY; it must have been created with init (a mistyped",
       "--root never creates a registry). With --trust, every model must be signed by one of the given keys",
-      "to be shown as intact, verified or promoted. --root, --json and --trust may come anywhere.",
+      "to be shown as intact, verified or promoted. --root, --json and --trust may come anywhere. Wherever",
+      "a VERSION is asked for, an alias (production), latest, latest-stable or a range (^1.2) also does.",
       "",
       "commands:",
       "  init                           create an empty registry in the --root folder",
@@ -307,7 +308,13 @@ public final class RegistryCli {
       b.file(Path.of(f));
     }
     one(opts, "--version").ifPresent(b::version);
-    one(opts, "--bump").ifPresent(v -> b.bump(PublishRequest.Bump.valueOf(v.toUpperCase(Locale.ROOT))));
+    one(opts, "--bump").ifPresent(v -> {
+      try {
+        b.bump(PublishRequest.Bump.valueOf(v.toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new UsageError("--bump takes major, minor or patch, got '" + v + "'");
+      }
+    });
     one(opts, "--parent").ifPresent(v -> b.parent(SemVer.parse(v)));
     if (opts.containsKey("--parent-latest")) {
       b.parentIsLatest();
@@ -428,7 +435,7 @@ public final class RegistryCli {
     }
     String model = positional.get(0);
     String alias = positional.get(1);
-    SemVer v = SemVer.parse(positional.get(2));
+    SemVer v = resolve(registry, positional.get(0), positional.get(2));
     var expect = one(opts, "--expect");
     if (expect.isPresent()) {
       SemVer expected = expect.get().equals("none") ? null : SemVer.parse(expect.get());
@@ -452,7 +459,7 @@ public final class RegistryCli {
     }
     String model = positional.get(0);
     String alias = one(opts, "--alias").orElse("production");
-    SemVer v = SemVer.parse(positional.get(1));
+    SemVer v = resolve(registry, model, positional.get(1));
     var force = one(opts, "--force");
     if (force.isPresent()) {
       if (opts.containsKey("--check")) {
@@ -552,7 +559,7 @@ public final class RegistryCli {
     } else {
       String model = args.pollFirst();
       registry.requireModel(model);
-      List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(SemVer.parse(args.pollFirst()));
+      List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(resolve(registry, model, args.pollFirst()));
       noMore(args);
       for (SemVer v : versions) {
         checked++;
@@ -572,7 +579,7 @@ public final class RegistryCli {
     List<String> models = args.isEmpty() ? registry.models() : List.of(args.pollFirst());
     for (String model : models) {
       registry.requireModel(model);
-      List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(SemVer.parse(args.pollFirst()));
+      List<SemVer> versions = args.isEmpty() ? registry.versions(model) : List.of(resolve(registry, model, args.pollFirst()));
       for (SemVer v : versions) {
         checked++;
         try {
@@ -697,7 +704,7 @@ public final class RegistryCli {
     if (!SigningKeys.matches(priv, pub)) {
       throw new UsageError(pubFile + " is not the public half of " + keyFile);
     }
-    SemVer v = SemVer.parse(positional.get(1));
+    SemVer v = resolve(registry, positional.get(0), positional.get(1));
     String hint = registry.sign(positional.get(0), v, new java.security.KeyPair(pub, priv));
     if (json) {
       print(Map.of("model", positional.get(0), "version", v.toString(), "hint", hint));
@@ -752,8 +759,8 @@ public final class RegistryCli {
 
   private int diff(FileModelRegistry registry, Deque<String> args) {
     String model = need(args, "MODEL");
-    SemVer a = SemVer.parse(need(args, "V1"));
-    SemVer b = SemVer.parse(need(args, "V2"));
+    SemVer a = resolve(registry, model, need(args, "V1"));
+    SemVer b = resolve(registry, model, need(args, "V2"));
     noMore(args);
     VersionDiff d = registry.compare(model, a, b);
     if (json) {
@@ -822,7 +829,7 @@ public final class RegistryCli {
     String version = need(args, "VERSION");
     noMore(args);
     registry.requireModel(model);
-    SemVer v = SemVer.parse(version);
+    SemVer v = resolve(registry, model, version);
     registry.delete(model, v);
     if (json) {
       print(Map.of("deleted", v.toString(), "model", model));
@@ -861,6 +868,15 @@ public final class RegistryCli {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * A version as a user names it wherever one is asked for: exact ({@code 1.2.3}), an alias
+   * ({@code production}), {@code latest}, {@code latest-stable} or a range ({@code ^1.2}).
+   */
+  private static SemVer resolve(FileModelRegistry registry, String model, String text) {
+    registry.requireModel(model);
+    return registry.resolveVersion(model, VersionSelector.parse(text));
   }
 
   /** The help lines of one command (its usage line and the lines indented under it), or null. */

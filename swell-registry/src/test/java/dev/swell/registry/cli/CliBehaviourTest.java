@@ -94,6 +94,10 @@ class CliBehaviourTest {
     assertThat(cli("publish", "fraud", model.toString(), "--version", "1.0.0", "--root", root.toString())).isZero();
     assertThat(cli("list", "fraud", "--json", "--root", root.toString())).isZero();
     assertThat(out).contains("\"versions\"", "\"1.0.0\"");
+    assertThat(cli("publish", "fraud", model.toString(), "--bump", "huge", "--root", root.toString()))
+        .isEqualTo(RegistryCli.USAGE);
+    assertThat(err).as("the values an option takes, not a Java enum message").contains("major, minor or patch")
+        .doesNotContain("enum constant");
     assertThat(cli("list", "--root")).isEqualTo(RegistryCli.USAGE);
     assertThat(err).contains("--root needs a folder");
   }
@@ -113,6 +117,13 @@ class CliBehaviourTest {
     assertThat(cli("--root", r, "publish", "fraud", model.toString(), "--bump", "minor")).isZero(); // 0.3.0
     assertThat(cli("--root", r, "promote", "fraud", "0.1.0")).isZero();
 
+    // aliases, latest and ranges wherever a version is asked for
+    assertThat(cli("--root", r, "diff", "fraud", "production", "latest")).isZero();
+    assertThat(out).contains("file changed m.onnx");
+    assertThat(cli("--root", r, "verify", "fraud", "^0.2")).isZero();
+    assertThat(out).contains("ok: 1 versions verified");
+    assertThat(cli("--root", r, "promote", "fraud", "nosuchalias", "--alias", "staging")).isEqualTo(RegistryCli.FAILED);
+    assertThat(err).contains("nothing matches");
     assertThat(cli("--root", r, "gc", "fraud", "--keep", "1", "--dry-run")).isZero();
     assertThat(out.strip()).isEqualTo("would delete [0.2.0]");
     assertThat(cli("--root", r, "list", "fraud")).isZero();
@@ -121,7 +132,7 @@ class CliBehaviourTest {
     assertThat(cli("--root", r, "delete", "fraud", "0.1.0")).isEqualTo(RegistryCli.FAILED);
     assertThat(err).contains("alias 'production'");
     assertThat(cli("--root", r, "delete", "fraud", "0.9.0")).isEqualTo(RegistryCli.FAILED);
-    assertThat(err).contains("does not exist");
+    assertThat(err).contains("nothing matches 0.9.0; versions: [0.3.0, 0.2.0, 0.1.0]");
     assertThat(cli("--root", r, "delete", "fraud", "0.3.0")).isZero();
     assertThat(out.strip()).isEqualTo("deleted fraud 0.3.0");
     assertThat(cli("--root", r, "log", "fraud")).isZero();
