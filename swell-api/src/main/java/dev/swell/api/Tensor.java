@@ -215,20 +215,29 @@ public final class Tensor {
 
   /**
    * Wraps a buffer of elements without copying it. The buffer's remaining bytes, from its position
-   * to its limit, are the elements in row-major order; its byte order is ignored and native order
-   * is assumed. The caller must not change those bytes afterwards. A direct buffer lets a backend
-   * use the memory in place.
+   * to its limit, are the elements in row-major order, in native byte order: for elements wider
+   * than one byte the buffer must say so ({@code buffer.order(ByteOrder.nativeOrder())}, set before
+   * the elements are written), since {@code ByteBuffer.allocate} starts big-endian and every
+   * common CPU is little-endian. The caller must not change those bytes afterwards. A direct
+   * buffer lets a backend use the memory in place.
    *
    * @param dtype the element type; not {@link DType#STRING}
    * @param data the elements, {@code elementCount × dtype.byteSize()} bytes remaining
    * @param shape the dimensions
    * @return the tensor
-   * @throws IllegalArgumentException if {@code dtype} is STRING, the byte count does not match the
-   *     shape, or a boolean is not 0 or 1
+   * @throws IllegalArgumentException if {@code dtype} is STRING, the buffer's order is not the
+   *     native one for a multi-byte dtype, the byte count does not match the shape, or a boolean
+   *     is not 0 or 1
    */
   public static Tensor fromBuffer(DType dtype, ByteBuffer data, long... shape) {
     if (!dtype.isFixedSize()) {
       throw new IllegalArgumentException("fromBuffer takes a fixed-size dtype, not " + dtype);
+    }
+    if (dtype.byteSize() > 1 && data.order() != ByteOrder.nativeOrder()) {
+      // read in native order, the elements of a big-endian buffer would be other numbers, silently
+      throw new IllegalArgumentException("the buffer's byte order is " + data.order() + "; fromBuffer reads "
+          + dtype + " elements in the native order (" + ByteOrder.nativeOrder() + "): call "
+          + "buffer.order(ByteOrder.nativeOrder()) before writing them");
     }
     ByteBuffer view = data.position() == 0 ? data : data.slice(); // a slice only when it must
     int remaining = view.remaining();
@@ -366,6 +375,64 @@ public final class Tensor {
       }
     } else {
       throw wrongType("toFloatArray", "float32, float16 or bfloat16");
+    }
+    return out;
+  }
+
+  /**
+   * Converts the elements of any numeric or boolean tensor to doubles, whatever its dtype: one
+   * way to read an output without a switch over the dtypes. Exact for every dtype but INT64 (and
+   * UINT8, read as 0 to 255), whose values beyond 2^53 in magnitude are rounded; booleans are 0 and 1.
+   *
+   * @return the elements in row-major order
+   * @throws IllegalStateException for a {@link DType#STRING} tensor
+   */
+  public double[] toDoubles() {
+    if (data == null) {
+      throw new IllegalStateException("a string tensor has no numbers; use toStringArray()");
+    }
+    double[] out = new double[size];
+    switch (dtype) {
+      case FLOAT32:
+        for (int i = 0; i < size; i++) {
+          out[i] = data.getFloat(i * 4);
+        }
+        break;
+      case FLOAT64:
+        data.asDoubleBuffer().get(out);
+        break;
+      case FLOAT16:
+      case BFLOAT16: {
+        float[] f = toFloatArray();
+        for (int i = 0; i < size; i++) {
+          out[i] = f[i];
+        }
+        break;
+      }
+      case INT64:
+        for (int i = 0; i < size; i++) {
+          out[i] = data.getLong(i * 8);
+        }
+        break;
+      case INT32:
+        for (int i = 0; i < size; i++) {
+          out[i] = data.getInt(i * 4);
+        }
+        break;
+      case INT16:
+        for (int i = 0; i < size; i++) {
+          out[i] = data.getShort(i * 2);
+        }
+        break;
+      case UINT8:
+        for (int i = 0; i < size; i++) {
+          out[i] = data.get(i) & 0xff;
+        }
+        break;
+      default: // INT8, BOOL
+        for (int i = 0; i < size; i++) {
+          out[i] = data.get(i);
+        }
     }
     return out;
   }

@@ -208,7 +208,7 @@ class TensorPropertiesTest {
     assertThat((long) b.remaining()).isEqualTo(t.byteSize());
 
     int bytes = b.remaining();
-    ByteBuffer src = ByteBuffer.allocate(offset + bytes + trailing);
+    ByteBuffer src = ByteBuffer.allocate(offset + bytes + trailing).order(ByteOrder.nativeOrder());
     for (int i = 0; i < src.capacity(); i++) {
       src.put(i, (byte) 0x5A); // garbage outside the window, not a valid bool either
     }
@@ -327,7 +327,7 @@ class TensorPropertiesTest {
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(shapeText);
     if (inv.dtype().isFixedSize()) {
-      ByteBuffer buffer = ByteBuffer.allocate(inv.dataLength() * inv.dtype().byteSize());
+      ByteBuffer buffer = ByteBuffer.allocate(inv.dataLength() * inv.dtype().byteSize()).order(ByteOrder.nativeOrder());
       assertThatThrownBy(() -> Tensor.fromBuffer(inv.dtype(), buffer, inv.shape()))
           .isExactlyInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining(shapeText);
