@@ -189,7 +189,9 @@ class RuntimeControlTest {
       ExecutorService pool = Executors.newFixedThreadPool(2);
       RequestOptions low = RequestOptions.builder().priority(Priority.LOW).build();
       long runsAtStart = counting.runs();
+      // the low call first: a high one holding a slot already would leave none a low call may take
       Future<Prediction> lowCall = pool.submit(() -> p.predict(in(), low));
+      await().atMost(Duration.ofSeconds(5)).until(() -> counting.runs() == runsAtStart + 1);
       Future<Prediction> highCall = pool.submit(() -> p.predict(in()));
       await().atMost(Duration.ofSeconds(5)).until(() -> counting.runs() == runsAtStart + 2); // both slots taken
       long t0 = System.nanoTime();
