@@ -255,6 +255,25 @@ public final class Swell implements AutoCloseable, MeterBinder {
   }
 
   /**
+   * Returns the version of Swell on the class path, as built (for logs, health pages and bug
+   * reports; the backend's own version is in its {@link dev.swell.api.spi.BackendProvider#diagnostics()}).
+   *
+   * @return such as {@code 0.1.0}, or {@code unknown} when the build's version file is missing
+   */
+  public static String version() {
+    try (java.io.InputStream in = Swell.class.getResourceAsStream("swell-version.properties")) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      String v = p.getProperty("version", "unknown");
+      return v.startsWith("${") ? "unknown" : v;
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
+  }
+
+  /**
    * Starts configuring a runtime.
    *
    * @return a builder with the defaults

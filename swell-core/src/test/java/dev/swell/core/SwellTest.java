@@ -32,6 +32,13 @@ class SwellTest {
   }
 
   @Test
+  @DisplayName("Swell.version() is the version this build made, not a placeholder")
+  void versionIsTheBuilds() {
+    assertThat(Swell.version()).isEqualTo(System.getProperty("swell.version", Swell.version()))
+        .matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+  }
+
+  @Test
   @DisplayName("ServiceLoader discovery finds the reference backend registered in META-INF/services")
   void discoversBackends() {
     try (Swell swell = Swell.builder().build()) {
