@@ -44,9 +44,7 @@ final class AliasStore {
 
   SemVer rollback(String model, String alias) {
     Names.alias(alias);
-    Path modelDir = r.existingModelDir(model);
-    try (ModelLock lock = ModelLock.acquire(FileModelRegistry.lockFile(modelDir))) {
-      r.recoverInterruptedPublishes(modelDir, model);
+    return r.underLock(model, modelDir -> {
       AliasBook book = read(modelDir);
       AliasBook.Entry e = existingAlias(book, model, alias);
       List<SemVer> stack = new ArrayList<>(e.stack());
@@ -72,33 +70,25 @@ final class AliasStore {
       log.info("rolled back alias '{}' of model '{}' from {} to {}{}", alias, model, e.target(), back,
           gone.isEmpty() ? "" : " (skipping deleted " + gone + ")");
       return back;
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
+    });
   }
 
   SemVer delete(String model, String alias) {
     Names.alias(alias);
-    Path modelDir = r.existingModelDir(model);
-    try (ModelLock lock = ModelLock.acquire(FileModelRegistry.lockFile(modelDir))) {
-      r.recoverInterruptedPublishes(modelDir, model);
+    return r.underLock(model, modelDir -> {
       AliasBook book = read(modelDir);
       AliasBook.Entry e = existingAlias(book, model, alias);
       writeAliasesLogged(modelDir, book, alias, null, new RegistryEvent(RegistryEvent.Type.ALIAS_DELETED, model,
           e.target(), alias, null, clock.instant(), actor));
       log.info("deleted alias '{}' of model '{}' (it pointed at {})", alias, model, e.target());
       return e.target();
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
+    });
   }
 
   SemVer move(String model, String alias, SemVer expected, boolean cas, SemVer version, String action) {
     Names.alias(alias);
     Objects.requireNonNull(version, "version");
-    Path modelDir = r.existingModelDir(model);
-    try (ModelLock lock = ModelLock.acquire(FileModelRegistry.lockFile(modelDir))) {
-      r.recoverInterruptedPublishes(modelDir, model);
+    return r.underLock(model, modelDir -> {
       if (!Files.isDirectory(r.versionDir(model, version))) {
         throw new ModelNotFoundException("version " + version + " does not exist; publish it first",
             model, version.toString());
@@ -123,9 +113,7 @@ final class AliasStore {
           new RegistryEvent(RegistryEvent.Type.ALIAS_MOVED, model, version, alias, current, now, actor));
       log.info("alias '{}' of model '{}' moved from {} to {} ({})", alias, model, current, version, action);
       return current;
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
+    });
   }
 
   /** Thrown inside compare-and-set when the alias moved; never escapes. */

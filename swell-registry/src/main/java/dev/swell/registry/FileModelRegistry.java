@@ -598,16 +598,12 @@ public final class FileModelRegistry implements ModelRepository {
    * @return the deleted versions, newest first
    */
   public List<SemVer> gc(String model, RetentionPolicy policy) {
-    Path modelDir = existingModelDir(model);
-    List<SemVer> deleted;
-    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
-      recoverInterruptedPublishes(modelDir, model);
+    List<SemVer> deleted = underLock(model, modelDir -> {
       List<SemVer> all = versionsUnlocked(model);
-      deleted = deleteLogged(model, modelDir, all, victims(model, modelDir, all, policy));
+      List<SemVer> gone = deleteLogged(model, modelDir, all, victims(model, modelDir, all, policy));
       Retention.removeAbandonedStaging(modelDir, clock.instant(), policy.stagingMaxAge());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+      return gone;
+    });
     if (!deleted.isEmpty()) {
       log.info("garbage-collected {} versions of model '{}': {}", deleted.size(), model, deleted);
     }
@@ -640,20 +636,36 @@ public final class FileModelRegistry implements ModelRepository {
    */
   public void delete(String model, SemVer version) {
     existingVersionDir(model, version);
-    Path modelDir = existingModelDir(model);
-    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
-      recoverInterruptedPublishes(modelDir, model);
+    underLock(model, modelDir -> {
       for (Map.Entry<String, AliasBook.Entry> a : aliasStore.read(modelDir).entries().entrySet()) {
         if (a.getValue().target().equals(version) || a.getValue().stack().contains(version)) {
           throw new IllegalStateException("version " + version + " of model '" + model + "' is named by alias '"
               + a.getKey() + "' (its target or rollback stack); move or delete the alias first");
         }
       }
-      deleteLogged(model, modelDir, versionsUnlocked(model), Set.of(version));
+      return deleteLogged(model, modelDir, versionsUnlocked(model), Set.of(version));
+    });
+    log.info("deleted model '{}' {}", model, version);
+  }
+
+  /** Work on one model's files under its inter-process lock. */
+  @FunctionalInterface
+  interface LockedWork<T> {
+    T run(Path modelDir) throws IOException;
+  }
+
+  /**
+   * Runs work on an existing model under its inter-process lock, after completing publishes whose
+   * publisher was killed before logging them: the prologue of every writer but publish.
+   */
+  <T> T underLock(String model, LockedWork<T> work) {
+    Path modelDir = existingModelDir(model);
+    try (ModelLock lock = ModelLock.acquire(lockFile(modelDir))) {
+      recoverInterruptedPublishes(modelDir, model);
+      return work.run(modelDir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    log.info("deleted model '{}' {}", model, version);
   }
 
   private Set<SemVer> victims(String model, Path modelDir, List<SemVer> all, RetentionPolicy policy) {
