@@ -1,6 +1,5 @@
 package dev.swell.core;
 
-import dev.swell.core.cache.ResultCache;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;

@@ -11,7 +11,6 @@ import dev.swell.api.spi.ModelArtifact;
 import dev.swell.api.spi.ModelRepository;
 import dev.swell.core.batch.BatchPolicy;
 import dev.swell.core.cache.CachePolicy;
-import dev.swell.core.cache.ResultCache;
 import dev.swell.core.drift.DriftMonitor;
 import dev.swell.core.drift.DriftPolicy;
 import dev.swell.core.drift.DriftReference;

@@ -12,7 +12,6 @@ import dev.swell.api.Predictor;
 import dev.swell.api.Tensor;
 import dev.swell.api.VersionSelector;
 import dev.swell.core.cache.CachePolicy;
-import dev.swell.core.cache.ResultCache;
 import dev.swell.core.testkit.MlpWeights;
 import dev.swell.core.testkit.RandomTensors;
 import dev.swell.core.testkit.ReferenceBackendProvider;

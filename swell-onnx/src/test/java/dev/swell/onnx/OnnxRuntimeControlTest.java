@@ -133,6 +133,8 @@ class OnnxRuntimeControlTest {
       }
       // 200 calls: with 60, the "p99" was the single slowest call
       long[] took = new long[200];
+      System.gc(); // the earlier tests' garbage collected before the run, not during it
+      long[] gcBefore = Measure.collections();
       for (int i = 0; i < took.length; i++) {
         long s = System.nanoTime();
         RuntimeException failure = null;
@@ -144,9 +146,11 @@ class OnnxRuntimeControlTest {
         took[i] = System.nanoTime() - s;
         assertThat(failure).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("while the model ran");
       }
+      long[] gcAfter = Measure.collections();
       double p99 = Measure.percentile(took, 99) / 1e6;
-      System.out.printf("ONNX deadline: a %.0f ms call with a 50 ms deadline fails after p50 %.1f ms, p99 %.1f ms%n",
-          fullMs, Measure.percentile(took, 50) / 1e6, p99);
+      System.out.printf("ONNX deadline: a %.0f ms call with a 50 ms deadline fails after p50 %.1f ms, p99 %.1f ms (%s;"
+              + " %d GCs, %d ms, during the run)%n", fullMs, Measure.percentile(took, 50) / 1e6, p99,
+          Measure.slowestMillis(took, 5), gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
       // the caller returns at the deadline; the terminated native call ends just behind it
       await().atMost(Duration.ofSeconds(5)).until(() -> OnnxNativeStats.openTensors() == 0
           && OnnxNativeStats.openResults() == 0);

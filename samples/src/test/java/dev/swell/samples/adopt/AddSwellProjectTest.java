@@ -89,12 +89,77 @@ class AddSwellProjectTest {
     assertThat(classPath).noneMatch(j -> j.contains("onnxruntime_gpu"));
   }
 
+  @Test
+  @DisplayName("the same on the module path: a named application module (README's module-info), the ONNX backend"
+      + " found through the library's provides, and the registry's CLI run as a module")
+  void modulePath() throws Exception {
+    String readme = pomBlock();
+    int last = readme.lastIndexOf("</dependencies>"); // the dependencies, after the BOM's import
+    String pom = readme.substring(0, last) + """
+          <dependency>
+            <groupId>dev.swell</groupId>
+            <artifactId>swell-registry</artifactId>
+          </dependency>
+        """ + readme.substring(last);
+    Path project = work.resolve("modules");
+    Path src = project.resolve("src/main/java");
+    Files.createDirectories(src.resolve("com/example"));
+    Files.writeString(src.resolve("module-info.java"), block("module"));
+    Files.writeString(src.resolve("com/example/Main.java"), "package com.example;\n\n" + block("java"));
+    List<String> jars = resolveAndCompile(project, "modules", pom);
+    String modulePath = project.resolve("target/classes") + File.pathSeparator + String.join(File.pathSeparator, jars);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // the application module requires dev.swell.core only: dev.swell.onnx is resolved as the
+    // provider of the BackendProvider service that dev.swell.core uses
+    Run main = run(List.of(java, "--module-path", modulePath, "--show-module-resolution",
+        "-m", "com.example.fraud/com.example.Main", model.toString()), project, 120);
+    assertThat(main.exit).as("java -p ... -m com.example.fraud/com.example.Main: " + main.output).isZero();
+    assertThat(main.output).as("resolved as named modules, not from the class path")
+        .contains("root com.example.fraud").containsPattern("binds dev\\.swell\\.onnx ")
+        .doesNotContainPattern("dev\\.swell\\.[a-z]+ \\S+ automatic");
+    assertOutput(main.output);
+
+    Path root = work.resolve("module-registry");
+    String cli = "dev.swell.registry/dev.swell.registry.cli.RegistryCli";
+    Run init = run(List.of(java, "-p", modulePath, "-m", cli, "--root", root.toString(), "init"), project, 60);
+    assertThat(init.exit).as(init.output).isZero();
+    Run publish = run(List.of(java, "-p", modulePath, "-m", cli, "--root", root.toString(), "publish", "fraud",
+        model.toString(), "--version", "1.0.0"), project, 60);
+    assertThat(publish.exit).as(publish.output).isZero();
+    Run list = run(List.of(java, "-p", modulePath, "-m", cli, "--root", root.toString(), "--json", "list", "fraud"),
+        project, 60);
+    assertThat(list.exit).as(list.output).isZero();
+    assertThat(list.output).contains("\"1.0.0\"");
+    Run verify = run(List.of(java, "-p", modulePath, "-m", cli, "--root", root.toString(), "verify", "fraud"),
+        project, 60);
+    assertThat(verify.exit).as(verify.output).isZero();
+  }
+
   /** Writes the project, resolves and compiles it with Maven, runs Main; returns its class path. */
   private static List<String> buildAndRun(String name, String dependencies) throws Exception {
     Path project = work.resolve(name);
     Path src = project.resolve("src/main/java");
     Files.createDirectories(src);
     Files.writeString(src.resolve("Main.java"), block("java"));
+    List<String> jars = resolveAndCompile(project, name, dependencies);
+    String cp = String.join(File.pathSeparator, jars);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Run main = run(List.of(java, "-cp", project.resolve("target/classes") + File.pathSeparator + cp, "Main",
+        model.toString()), project, 120);
+    assertThat(main.exit).as("java -cp ... Main: " + main.output).isZero();
+    assertOutput(main.output);
+    return jars;
+  }
+
+  private static void assertOutput(String output) {
+    Matcher line = Pattern.compile("(?m)^(\\S+) (\\S+) -> (\\[.*\\])$").matcher(output);
+    assertThat(line.find()).as(output).isTrue();
+    assertThat(line.group(1)).isEqualTo("mlp-4-8-2-7");
+    assertThat(line.group(3)).as("the same outputs as in this JVM").isEqualTo(expected);
+  }
+
+  /** Writes the pom, resolves and compiles the project with Maven; returns its dependencies' jars. */
+  private static List<String> resolveAndCompile(Path project, String name, String dependencies) throws Exception {
     Files.writeString(project.resolve("pom.xml"), """
         <?xml version="1.0" encoding="UTF-8"?>
         <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -129,14 +194,6 @@ class AddSwellProjectTest {
     List<String> jars = Arrays.asList(cp.split(File.pathSeparator));
     assertThat(jars).anyMatch(j -> j.contains(Path.of("swell-repo", "dev", "swell", "swell-core").toString()))
         .as("Swell itself came from the artifacts of this build");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Run main = run(List.of(java, "-cp", project.resolve("target/classes") + File.pathSeparator + cp, "Main",
-        model.toString()), project, 120);
-    assertThat(main.exit).as("java -cp ... Main: " + main.output).isZero();
-    Matcher line = Pattern.compile("(?m)^(\\S+) (\\S+) -> (\\[.*\\])$").matcher(main.output);
-    assertThat(line.find()).as(main.output).isTrue();
-    assertThat(line.group(1)).isEqualTo("mlp-4-8-2-7");
-    assertThat(line.group(3)).as("the same outputs as in this JVM").isEqualTo(expected);
     return jars;
   }
 

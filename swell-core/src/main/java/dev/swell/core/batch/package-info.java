@@ -1,6 +1,6 @@
 /**
- * Dynamic batching: {@link dev.swell.core.batch.BatchPolicy} turns it on in a runtime,
- * {@link dev.swell.core.batch.DynamicBatcher} joins concurrent requests into model calls behind a
- * bounded queue, and {@link dev.swell.core.batch.TensorBatching} joins and splits tensors.
+ * Dynamic batching: {@link dev.swell.core.batch.BatchPolicy} turns it on in a runtime
+ * ({@code Swell.builder().batching(...)}), which then joins concurrent requests to a loaded
+ * version into model calls behind a bounded queue.
  */
 package dev.swell.core.batch;

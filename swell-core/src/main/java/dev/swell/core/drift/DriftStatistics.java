@@ -14,7 +14,7 @@ import java.util.Arrays;
  * <p><b>KS</b>: the largest distance between the two empirical distribution functions,
  * {@code sup_x |F_ref(x) - F_live(x)|}, from 0 (same) to 1 (disjoint).
  */
-public final class DriftStatistics {
+final class DriftStatistics {
 
   /** The fraction an empty bin is counted as. */
   public static final double EMPTY_BIN_FRACTION = 1e-4;

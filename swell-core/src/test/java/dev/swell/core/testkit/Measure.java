@@ -79,4 +79,36 @@ public final class Measure {
     int i = (int) Math.ceil(p / 100 * values.length) - 1;
     return values[Math.max(0, Math.min(values.length - 1, i))];
   }
+
+  /**
+   * Returns the JVM's garbage collections so far, to tell a pause of the JVM from a slow path.
+   *
+   * @return {count, milliseconds} summed over the collectors
+   */
+  public static long[] collections() {
+    long count = 0;
+    long millis = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, gc.getCollectionCount());
+      millis += Math.max(0, gc.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  /**
+   * Describes the slowest values, for a failure message.
+   *
+   * @param nanos the measured times
+   * @param n how many
+   * @return e.g. {@code "slowest 57.1, 55.3, 52.0 ms"}
+   */
+  public static String slowestMillis(long[] nanos, int n) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    StringBuilder b = new StringBuilder("slowest");
+    for (int i = sorted.length - 1; i >= Math.max(0, sorted.length - n); i--) {
+      b.append(i == sorted.length - 1 ? " " : ", ").append(String.format("%.1f", sorted[i] / 1e6));
+    }
+    return b.append(" ms").toString();
+  }
 }

@@ -1,4 +1,4 @@
-package dev.swell.core.cache;
+package dev.swell.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.swell.api.DType;
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Tensor;
+import dev.swell.core.cache.CachePolicy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -27,7 +28,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class ResultCache {
+final class ResultCache {
 
   /** Per entry, beside the tensors' bytes: key, arrays, map node, tensor objects. */
   private static final int ENTRY_OVERHEAD = 256;

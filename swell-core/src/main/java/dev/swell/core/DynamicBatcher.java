@@ -1,6 +1,7 @@
-package dev.swell.core.batch;
+package dev.swell.core;
 
 import dev.swell.api.NamedTensors;
+import dev.swell.core.batch.BatchPolicy;
 import dev.swell.api.DeadlineExceededException;
 import dev.swell.api.OverloadException;
 import java.util.ArrayDeque;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * batcher.close();                                      // runs what is queued, then stops
  * }</pre>
  */
-public final class DynamicBatcher implements AutoCloseable {
+final class DynamicBatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
 

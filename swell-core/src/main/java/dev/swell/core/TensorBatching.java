@@ -1,4 +1,4 @@
-package dev.swell.core.batch;
+package dev.swell.core;
 
 import dev.swell.api.DType;
 import dev.swell.api.NamedTensors;
@@ -14,7 +14,7 @@ import java.util.List;
  * what {@link DynamicBatcher} and {@code Predictor.predictBatch} do with the requests they join.
  * Stateless; thread-safe.
  */
-public final class TensorBatching {
+final class TensorBatching {
 
   private TensorBatching() {}
 
