@@ -234,7 +234,7 @@ public final class Experiment implements AutoCloseable, MeterBinder {
         ExperimentRecord r = store.create(model, key, DefinitionCodec.write(wanted), "created", wanted.shares());
         log.info("experiment '{}' created: {}", key, wanted);
         return DefinitionCodec.read(r.definition(), r.revision());
-      } catch (IllegalStateException raced) {
+      } catch (dev.swell.registry.RegistryConflictException raced) {
         stored = store.get(model, key); // another replica created it first: join it
       }
     }

@@ -154,23 +154,23 @@ public class PredictBenchmark {
       raw = env.createSession(model.toString(), opts);
     }
     swell = Swell.builder()
-        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .backendConfig(BackendConfig.builder().intraOpThreads(1).interOpThreads(1).build())
         .build();
     predictor = swell.load(model);
     observedSwell = Swell.builder()
-        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .backendConfig(BackendConfig.builder().intraOpThreads(1).interOpThreads(1).build())
         .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
         .alertPolicy(AlertPolicy.p99Above(java.time.Duration.ofSeconds(1)).withErrorRateAbove(0.5))
         .driftPolicy(dev.swell.core.drift.DriftPolicy.defaults())
         .build();
     observed = observedSwell.load(model);
     cachedSwell = Swell.builder()
-        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .backendConfig(BackendConfig.builder().intraOpThreads(1).interOpThreads(1).build())
         .resultCache(CachePolicy.maxBytes(64 << 20))
         .build();
     cached = cachedSwell.load(model);
     batchedSwell = Swell.builder()
-        .backendConfig(BackendConfig.custom().intraOpThreads(1).interOpThreads(1).build())
+        .backendConfig(BackendConfig.builder().intraOpThreads(1).interOpThreads(1).build())
         .batching(dev.swell.core.batch.BatchPolicy.maxRows(32))
         .meterRegistry(batchedMeters)
         .build();

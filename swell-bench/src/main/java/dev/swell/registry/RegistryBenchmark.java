@@ -50,7 +50,7 @@ public class RegistryBenchmark {
       for (int i = 1; i <= 20; i++) {
         registry.publish(PublishRequest.builder("m").file(f).version("1." + i + ".0").build());
       }
-      registry.setAlias("m", "production", SemVer.parse("1.7.0"));
+      registry.setAlias("m", SemVer.parse("1.7.0"), "production");
     }
 
     /** Deletes the registry. */
@@ -78,7 +78,7 @@ public class RegistryBenchmark {
       for (int i = 0; i < 10_000; i++) {
         registry.publish(PublishRequest.builder("big").file(f).version((i / 100) + "." + (i % 100) + ".0").build());
       }
-      registry.setAlias("big", "production", SemVer.parse("42.42.0"));
+      registry.setAlias("big", SemVer.parse("42.42.0"), "production");
     }
 
     /** Deletes the registry. */

@@ -16,14 +16,16 @@ import java.util.Objects;
  * swell.onAlert(e -> log.warn("{}", e));
  * }</pre>
  *
- * @param p99Threshold alert when the window's p99 latency is above this; null for no latency alert
- * @param errorRateThreshold alert when the window's error rate (0 to 1) is above this; NaN for none
- * @param window how far back the window reaches
- * @param minSamples calls needed in the window to decide
- * @param evaluateEvery how often to evaluate
+ * <p>Immutable. A class rather than a record, so that options can be added without changing a
+ * public constructor.
  */
-public record AlertPolicy(Duration p99Threshold, double errorRateThreshold, Duration window, int minSamples,
-    Duration evaluateEvery) {
+public final class AlertPolicy {
+
+  private final Duration p99Threshold;
+  private final double errorRateThreshold;
+  private final Duration window;
+  private final int minSamples;
+  private final Duration evaluateEvery;
 
   /** The default window. */
   public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(30);
@@ -41,7 +43,7 @@ public record AlertPolicy(Duration p99Threshold, double errorRateThreshold, Dura
    * @param minSamples minimum calls
    * @param evaluateEvery evaluation interval
    */
-  public AlertPolicy {
+  private AlertPolicy(Duration p99Threshold, double errorRateThreshold, Duration window, int minSamples, Duration evaluateEvery) {
     Objects.requireNonNull(window, "window");
     Objects.requireNonNull(evaluateEvery, "evaluateEvery");
     if (p99Threshold != null && (p99Threshold.isNegative() || p99Threshold.isZero())) {
@@ -56,6 +58,11 @@ public record AlertPolicy(Duration p99Threshold, double errorRateThreshold, Dura
     if (minSamples < 1) {
       throw new IllegalArgumentException("minSamples must be >= 1, was " + minSamples);
     }
+    this.p99Threshold = p99Threshold;
+    this.errorRateThreshold = errorRateThreshold;
+    this.window = window;
+    this.minSamples = minSamples;
+    this.evaluateEvery = evaluateEvery;
   }
 
   /**
@@ -98,5 +105,73 @@ public record AlertPolicy(Duration p99Threshold, double errorRateThreshold, Dura
    */
   public AlertPolicy withWindow(Duration window, int minSamples, Duration evaluateEvery) {
     return new AlertPolicy(p99Threshold, errorRateThreshold, window, minSamples, evaluateEvery);
+  }
+
+  /**
+   * Returns the {@code p99Threshold}: alert when the window's p99 latency is above this; null for no latency alert.
+   *
+   * @return alert when the window's p99 latency is above this; null for no latency alert
+   */
+  public Duration p99Threshold() {
+    return p99Threshold;
+  }
+
+  /**
+   * Returns the {@code errorRateThreshold}: alert when the window's error rate (0 to 1) is above this; NaN for none.
+   *
+   * @return alert when the window's error rate (0 to 1) is above this; NaN for none
+   */
+  public double errorRateThreshold() {
+    return errorRateThreshold;
+  }
+
+  /**
+   * Returns the {@code window}: how far back the window reaches.
+   *
+   * @return how far back the window reaches
+   */
+  public Duration window() {
+    return window;
+  }
+
+  /**
+   * Returns the {@code minSamples}: calls needed in the window to decide.
+   *
+   * @return calls needed in the window to decide
+   */
+  public int minSamples() {
+    return minSamples;
+  }
+
+  /**
+   * Returns the {@code evaluateEvery}: how often to evaluate.
+   *
+   * @return how often to evaluate
+   */
+  public Duration evaluateEvery() {
+    return evaluateEvery;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof AlertPolicy o && java.util.Objects.equals(o.p99Threshold, p99Threshold)
+        && Double.compare(o.errorRateThreshold, errorRateThreshold) == 0
+        && java.util.Objects.equals(o.window, window)
+        && o.minSamples == minSamples
+        && java.util.Objects.equals(o.evaluateEvery, evaluateEvery);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(p99Threshold, errorRateThreshold, window, minSamples, evaluateEvery);
+  }
+
+  @Override
+  public String toString() {
+    return "AlertPolicy[p99Threshold=" + p99Threshold
+        + ", errorRateThreshold=" + errorRateThreshold
+        + ", window=" + window
+        + ", minSamples=" + minSamples
+        + ", evaluateEvery=" + evaluateEvery + "]";
   }
 }

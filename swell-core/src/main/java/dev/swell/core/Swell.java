@@ -753,7 +753,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
     private boolean serviceLoader = true;
     private boolean serviceLoaderSet;
     private ClassLoader classLoader;
-    private BackendConfig backendConfig = BackendConfig.ofDefaults();
+    private BackendConfig backendConfig = BackendConfig.defaults();
     private boolean backendConfigSet;
     private Executor asyncExecutor;
     private InputLimits inputLimits = InputLimits.DEFAULTS;
@@ -1122,7 +1122,7 @@ public final class Swell implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * Sets the configuration handed to every backend (default {@link BackendConfig#ofDefaults()}).
+     * Sets the configuration handed to every backend (default {@link BackendConfig#defaults()}).
      *
      * @param config threads, execution providers, options
      * @return this builder

@@ -1,6 +1,7 @@
 package dev.swell.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.swell.api.Predictor;
@@ -87,17 +88,15 @@ class AlertsTest {
     Path file = ReferenceBackendProvider.write(dir.resolve("fraud.ref"),
         "op", "mlp", "in", "4", "hidden", "8", "out", "2", "seed", "1");
     List<AlertEvent> events = new CopyOnWriteArrayList<>();
-    AlertPolicy policy = new AlertPolicy(Duration.ofNanos(1), 0.5, Duration.ofSeconds(30), 20, Duration.ofMillis(20));
+    AlertPolicy policy = AlertPolicy.p99Above(Duration.ofNanos(1)).withErrorRateAbove(0.5)
+        .withWindow(Duration.ofSeconds(30), 20, Duration.ofMillis(20));
     try (Swell swell = Swell.builder().alertPolicy(policy).build(); Predictor p = swell.load(file)) {
       swell.onAlert(events::add);
       for (int i = 0; i < 50; i++) {
         p.predict("x", Tensor.of(new float[4], 1, 4));
         assertThatThrownBy(() -> p.predict("x", Tensor.of(new float[3], 1, 3))); // the caller's fault
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (events.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
     }
     assertThat(events).extracting(AlertEvent::kind).containsExactly(AlertEvent.Kind.LATENCY_P99);
     assertThat(events.get(0).model()).isEqualTo("fraud");

@@ -1,6 +1,7 @@
 package dev.swell.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.swell.api.InvalidInputException;
@@ -13,7 +14,6 @@ import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,11 +168,7 @@ class MetricsAndHealthTest {
     }
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!c.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
-      Thread.sleep(5);
-    }
+  private static void waitFor(java.util.function.BooleanSupplier c) {
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(c::getAsBoolean);
   }
 }

@@ -1,6 +1,7 @@
 package dev.swell.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -155,21 +156,14 @@ class ResultCacheTest {
       float[] v1 = p.predict(in).output("y").toFloatArray();
       p.predict(in);
       repo.move("1.0.2");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!p.version().equals("1.0.2")) {
-        assertThat(System.nanoTime()).isLessThan(deadline);
-        Thread.sleep(1);
-      }
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> p.version().equals("1.0.2"));
       Prediction after = p.predict(in);
       assertThat(after.version()).isEqualTo("1.0.2");
       assertThat(after.output("y").toFloatArray())
           .containsExactly(MlpWeights.generate(4, 8, 2, 2).apply(new float[] {1, 2, 3, 4}, 1))
           .isNotEqualTo(v1);
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (swell.health().models().size() != 1 || backend.openModels() != 1) {
-        assertThat(System.nanoTime()).isLessThan(deadline);
-        Thread.sleep(1);
-      }
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+          .until(() -> swell.health().models().size() == 1 && backend.openModels() == 1);
     }
   }
 

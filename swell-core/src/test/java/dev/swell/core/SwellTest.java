@@ -166,8 +166,8 @@ class SwellTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxInputElements");
     assertThatThrownBy(() -> Swell.builder().drainTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("drainTimeout");
-    assertThatThrownBy(() -> Swell.builder().backendConfig(BackendConfig.ofDefaults())
-        .backendConfig(BackendConfig.ofDefaults()))
+    assertThatThrownBy(() -> Swell.builder().backendConfig(BackendConfig.defaults())
+        .backendConfig(BackendConfig.defaults()))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("backendConfig");
     assertThatThrownBy(() -> Swell.builder().backend(null)).isInstanceOf(NullPointerException.class);
   }

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * Swell swell = Swell.builder()
- *     .backendConfig(BackendConfig.custom().intraOpThreads(1).option("onnx.optimization", "all").build())
+ *     .backendConfig(BackendConfig.builder().intraOpThreads(1).option("onnx.optimization", "all").build())
  *     .build();   // finds this provider through ServiceLoader
  * }</pre>
  */

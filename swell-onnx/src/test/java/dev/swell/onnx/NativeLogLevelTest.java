@@ -41,7 +41,7 @@ class NativeLogLevelTest {
     assertThat(run(model, "-")).as("default: ONNX Runtime's warning level").contains("[E:onnxruntime");
     assertThat(run(model, "fatal")).doesNotContain("[E:onnxruntime");
     assertThatThrownBy(() -> {
-      try (Swell swell = Swell.builder().backendConfig(BackendConfig.custom()
+      try (Swell swell = Swell.builder().backendConfig(BackendConfig.builder()
           .option(OnnxBackendProvider.LOG_LEVEL, "loud").build()).build()) {
         swell.load(model);
       }

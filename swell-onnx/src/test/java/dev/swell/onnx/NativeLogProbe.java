@@ -25,7 +25,7 @@ public final class NativeLogProbe {
    */
   public static void main(String[] args) {
     ChildJvm.exitWithParent();
-    BackendConfig.Builder config = BackendConfig.custom();
+    BackendConfig.Builder config = BackendConfig.builder();
     if (!args[1].equals("-")) {
       config.option(OnnxBackendProvider.LOG_LEVEL, args[1]);
     }

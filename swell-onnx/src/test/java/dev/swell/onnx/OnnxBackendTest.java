@@ -42,7 +42,7 @@ class OnnxBackendTest {
   @Test
   @DisplayName("CUDA first, CPU second: on a machine without a GPU the model runs on the CPU")
   void fallsBackToCpu() {
-    try (Backend b = backend(BackendConfig.ofDefaults());
+    try (Backend b = backend(BackendConfig.defaults());
          LoadedModel m = b.load(ModelArtifact.ofFile("mlp", "1", OnnxModels.mlp(dir, 4, 8, 2, 1)))) {
       if (!OnnxBackend.nvidiaDriverPresent()) {
         assertThat(m.device()).isEqualTo("cpu");
@@ -56,7 +56,7 @@ class OnnxBackendTest {
   @DisplayName("asking only for CUDA on a machine without it fails with a message saying how to fall back")
   void cudaOnlyWithoutGpu() {
     org.junit.jupiter.api.Assumptions.assumeFalse(OnnxBackend.nvidiaDriverPresent());
-    try (Backend b = backend(BackendConfig.custom().executionProviders(List.of("cuda")).build())) {
+    try (Backend b = backend(BackendConfig.builder().executionProviders(List.of("cuda")).build())) {
       assertThatThrownBy(() -> b.load(ModelArtifact.ofFile("mlp", "1", OnnxModels.mlp(dir, 4, 8, 2, 1))))
           .isInstanceOf(BackendException.class)
           .hasMessageContaining("no execution provider of [cuda]")
@@ -67,9 +67,9 @@ class OnnxBackendTest {
   @Test
   @DisplayName("bad options are refused when the backend is created, naming the option")
   void badOptions() {
-    assertThatThrownBy(() -> backend(BackendConfig.custom().executionProviders(List.of("tpu")).build()))
+    assertThatThrownBy(() -> backend(BackendConfig.builder().executionProviders(List.of("tpu")).build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tpu");
-    assertThatThrownBy(() -> backend(BackendConfig.custom().option(OnnxBackendProvider.OPTIMIZATION, "max").build()))
+    assertThatThrownBy(() -> backend(BackendConfig.builder().option(OnnxBackendProvider.OPTIMIZATION, "max").build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("onnx.optimization");
   }
 
@@ -80,7 +80,7 @@ class OnnxBackendTest {
     Tensor x = RandomTensors.random(DType.FLOAT32, new SplittableRandom(3), 3, 16);
     Tensor reference = null;
     for (String level : new String[] {"none", "basic", "extended", "all"}) {
-      BackendConfig config = BackendConfig.custom().intraOpThreads(1).interOpThreads(1)
+      BackendConfig config = BackendConfig.builder().intraOpThreads(1).interOpThreads(1)
           .option(OnnxBackendProvider.OPTIMIZATION, level).option(OnnxBackendProvider.CPU_ARENA, "false")
           .build();
       try (Backend b = backend(config); LoadedModel m = b.load(ModelArtifact.ofFile("mlp", "1", model))) {

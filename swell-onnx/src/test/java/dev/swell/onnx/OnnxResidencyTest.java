@@ -1,6 +1,7 @@
 package dev.swell.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.swell.api.DType;
 import dev.swell.api.NamedTensors;
@@ -8,11 +9,11 @@ import dev.swell.api.Predictor;
 import dev.swell.core.Swell;
 import dev.swell.core.testkit.RandomTensors;
 import dev.swell.onnx.testing.OnnxModels;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,10 +43,8 @@ class OnnxResidencyTest {
         int m = i % 3;
         assertThat(ps.get(m).predict(in).output("y").toFloatArray()).isEqualTo(expected.get(m));
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (OnnxNativeStats.openSessions() > sessionsBefore + 1 && System.nanoTime() < deadline) {
-        Thread.sleep(1);
-      }
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+          .until(() -> OnnxNativeStats.openSessions() <= sessionsBefore + 1);
       assertThat(OnnxNativeStats.openSessions()).as("one session resident").isEqualTo(sessionsBefore + 1);
       assertThat(swell.residentVersions()).isEqualTo(1);
       for (Predictor p : ps) {

@@ -121,7 +121,7 @@ class OnnxRuntimeControlTest {
 
   /** The p99 time to the exception of 200 calls with a 50 ms deadline on a ~190 ms model. */
   private static double deadlineP99(Swell.Builder builder, Path slow, NamedTensors in) {
-    try (Swell swell = builder.backendConfig(BackendConfig.custom().intraOpThreads(1).build()).build();
+    try (Swell swell = builder.backendConfig(BackendConfig.builder().intraOpThreads(1).build()).build();
          Predictor p = swell.load(slow)) {
       long t0 = System.nanoTime();
       p.predict(in);
@@ -164,7 +164,7 @@ class OnnxRuntimeControlTest {
     Path slow = OnnxModels.slowChain(dir, 1024, 400);
     NamedTensors in = NamedTensors.of("x", RandomTensors.random(DType.FLOAT32, new SplittableRandom(3), 32, 1024));
     long before = OnnxNativeStats.openSessions();
-    try (Swell swell = Swell.builder().warmupRuns(0).backendConfig(BackendConfig.custom().intraOpThreads(1)
+    try (Swell swell = Swell.builder().warmupRuns(0).backendConfig(BackendConfig.builder().intraOpThreads(1)
         .option(OnnxBackendProvider.CLOSE_TIMEOUT, "100").build()).drainTimeout(Duration.ofMillis(50)).build()) {
       Predictor p = swell.load(slow);
       ExecutorService pool = Executors.newSingleThreadExecutor();

@@ -39,7 +39,7 @@ public final class ServingHost {
     Path model = Path.of(args[0]);
     boolean drain = args[1].equals("drain");
     boolean exit = args[2].equals("exit");
-    Swell swell = Swell.builder().backendConfig(BackendConfig.custom().intraOpThreads(1).build())
+    Swell swell = Swell.builder().backendConfig(BackendConfig.builder().intraOpThreads(1).build())
         .build();
     Predictor p = swell.load(model);
     p.predict(request(16, 0));

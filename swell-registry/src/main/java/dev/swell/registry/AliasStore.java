@@ -59,8 +59,8 @@ final class AliasStore {
         }
       }
       if (back == null) {
-        throw new IllegalStateException("alias '" + alias + "' of model '" + model + "' has no earlier target to "
-            + "roll back to" + (gone.isEmpty() ? "" : " (its earlier targets " + gone + " were deleted)"));
+        throw new RegistryConflictException("alias '" + alias + "' has no earlier target to roll back to"
+            + (gone.isEmpty() ? "" : " (its earlier targets " + gone + " were deleted)"), model, null);
       }
       Instant now = clock.instant();
       List<AliasMove> history = new ArrayList<>(e.history());
@@ -128,8 +128,8 @@ final class AliasStore {
   private static AliasBook.Entry existingAlias(AliasBook book, String model, String alias) {
     AliasBook.Entry e = book.entries().get(alias);
     if (e == null) {
-      throw new IllegalStateException("model '" + model + "' has no alias '" + alias + "' (aliases: "
-          + new TreeMap<>(book.entries()).keySet() + ")");
+      throw new ModelNotFoundException("there is no alias '" + alias + "' (aliases: "
+          + new TreeMap<>(book.entries()).keySet() + ")", model, null);
     }
     return e;
   }

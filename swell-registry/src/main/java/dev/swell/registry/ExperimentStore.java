@@ -118,14 +118,13 @@ public final class ExperimentStore {
    * @param kind the change's kind, usually {@code created}
    * @param summary one line for people
    * @return the stored experiment
-   * @throws IllegalStateException if the experiment exists already
+   * @throws RegistryConflictException if the experiment exists already
    * @throws IllegalArgumentException if the definition is not a JSON object
    */
   public ExperimentRecord create(String model, String key, String definition, String kind,
       String summary) {
     return write(model, key, 0, definition, kind, summary, "{}")
-        .orElseThrow(() -> new IllegalStateException("experiment '" + key + "' of model '" + model
-            + "' exists already"));
+        .orElseThrow(() -> new RegistryConflictException("experiment '" + key + "' exists already", model, null));
   }
 
   /**
@@ -140,7 +139,7 @@ public final class ExperimentStore {
    * @param summary one line for people, with the figures of a decision
    * @param figures the figures as a JSON object
    * @return the stored experiment, or empty if another change came first (read it again)
-   * @throws IllegalStateException if the experiment does not exist
+   * @throws RegistryConflictException if the experiment does not exist
    * @throws IllegalArgumentException if the definition or figures are not JSON objects
    */
   public Optional<ExperimentRecord> compareAndSet(String model, String key, long expectedRevision,
@@ -164,8 +163,7 @@ public final class ExperimentStore {
         long revision = current.map(ExperimentRecord::revision).orElse(0L);
         if (revision != expected) {
           if (expected != 0 && current.isEmpty()) {
-            throw new IllegalStateException("experiment '" + key + "' of model '" + model
-                + "' does not exist");
+            throw new RegistryConflictException("experiment '" + key + "' does not exist", model, null);
           }
           return Optional.empty();
         }

@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * FileModelRegistry registry = FileModelRegistry.open(Path.of("/srv/models"));
  * Manifest m = registry.publish(PublishRequest.builder("fraud")
  *     .file(Path.of("fraud.onnx")).bump(PublishRequest.Bump.MINOR).metric("auc", 0.93).build());
- * registry.setAlias("fraud", "production", m.version());
+ * registry.setAlias("fraud", m.version(), "production");
  * ModelArtifact a = registry.resolve("fraud", VersionSelector.alias("production"));
  * }</pre>
  */
@@ -115,7 +115,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @param root the registry's folder
    * @return the registry
    * @throws UncheckedIOException if the folder cannot be created or read
-   * @throws IllegalStateException if it holds a registry of a newer layout
+   * @throws RegistryFormatException if it holds a registry of a newer layout, or a file stands where its folder should be
    */
   public static FileModelRegistry open(Path root) {
     return builder(root).build();
@@ -149,7 +149,10 @@ public final class FileModelRegistry implements ModelRepository {
    *
    * @param request what to publish
    * @return the manifest of the new version
-   * @throws IllegalStateException if the version exists already, or the parent does not
+   * @throws RegistryConflictException if the version number is taken (it exists, it was deleted, or it
+   *     differs from another only in case)
+   * @throws ModelNotFoundException if the parent does not exist
+   * @throws SourceChangedException if a file changed while it was copied (nothing is published)
    * @throws UncheckedIOException if a file cannot be read or written
    */
   public Manifest publish(PublishRequest request) {
@@ -435,12 +438,12 @@ public final class FileModelRegistry implements ModelRepository {
    * Points an alias at a version, whatever it pointed at before.
    *
    * @param model the model
-   * @param alias the alias, such as {@code production}
    * @param version an existing version
+   * @param alias the alias, such as {@code production}
    * @return the previous target, or null if the alias was new
    * @throws ModelNotFoundException if the version does not exist
    */
-  public SemVer setAlias(String model, String alias, SemVer version) {
+  public SemVer setAlias(String model, SemVer version, String alias) {
     checkPromotable(model, version);
     return aliasStore.move(model, alias, null, false, version, "set");
   }
@@ -449,13 +452,13 @@ public final class FileModelRegistry implements ModelRepository {
    * Points an alias at a version only if it still points at {@code expected}.
    *
    * @param model the model
-   * @param alias the alias
    * @param expected the target it must have now, or null if it must not exist yet
    * @param version an existing version
+   * @param alias the alias
    * @return whether the alias moved
    * @throws ModelNotFoundException if the version does not exist
    */
-  public boolean compareAndSetAlias(String model, String alias, SemVer expected, SemVer version) {
+  public boolean compareAndSetAlias(String model, SemVer expected, SemVer version, String alias) {
     checkPromotable(model, version);
     try {
       aliasStore.move(model, alias, expected, true, version, "set");
@@ -504,7 +507,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @param model the model
    * @param alias the alias
    * @return the version the alias points at now
-   * @throws IllegalStateException if the alias has no earlier target to return to
+   * @throws RegistryConflictException if the alias has no earlier target to return to
    */
   public SemVer rollback(String model, String alias) {
     return aliasStore.rollback(model, alias);
@@ -517,7 +520,7 @@ public final class FileModelRegistry implements ModelRepository {
    * @param model the model
    * @param alias the alias
    * @return the version it pointed at
-   * @throws IllegalStateException if the model has no such alias
+   * @throws ModelNotFoundException if the model has no such alias
    */
   public SemVer deleteAlias(String model, String alias) {
     return aliasStore.delete(model, alias);
@@ -632,15 +635,15 @@ public final class FileModelRegistry implements ModelRepository {
    * @param model the model
    * @param version the version
    * @throws ModelNotFoundException if there is no such version
-   * @throws IllegalStateException if an alias (or a rollback stack) names it
+   * @throws RegistryConflictException if an alias (or a rollback stack) names it
    */
   public void delete(String model, SemVer version) {
     existingVersionDir(model, version);
     underLock(model, modelDir -> {
       for (Map.Entry<String, AliasBook.Entry> a : aliasStore.read(modelDir).entries().entrySet()) {
         if (a.getValue().target().equals(version) || a.getValue().stack().contains(version)) {
-          throw new IllegalStateException("version " + version + " of model '" + model + "' is named by alias '"
-              + a.getKey() + "' (its target or rollback stack); move or delete the alias first");
+          throw new RegistryConflictException("version " + version + " is named by alias '" + a.getKey()
+              + "' (its target or rollback stack); move or delete the alias first", model, version.toString());
         }
       }
       return deleteLogged(model, modelDir, versionsUnlocked(model), Set.of(version));
@@ -822,7 +825,7 @@ public final class FileModelRegistry implements ModelRepository {
     try {
       Files.createDirectories(dir);
     } catch (FileAlreadyExistsException e) {
-      throw new IllegalStateException(dir + " exists and is not a folder", e);
+      throw new RegistryFormatException(dir + " exists and is not a folder", e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -951,7 +954,7 @@ public final class FileModelRegistry implements ModelRepository {
      *
      * @return the registry
      * @throws UncheckedIOException if the folder cannot be created or read
-     * @throws IllegalStateException if it holds a registry of a newer layout
+     * @throws RegistryFormatException if it holds a registry of a newer layout
      */
     public FileModelRegistry build() {
       try {
@@ -969,8 +972,8 @@ public final class FileModelRegistry implements ModelRepository {
         }
         int format = RegistryJson.MAPPER.readTree(marker.toFile()).path("formatVersion").asInt(-1);
         if (format < 1 || format > FORMAT_VERSION) {
-          throw new IllegalStateException(root + " holds a registry of layout " + format
-              + "; this Swell reads layout " + FORMAT_VERSION);
+          throw new RegistryFormatException(root + " holds a registry of layout " + format
+              + "; this Swell reads layout " + FORMAT_VERSION, null);
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open registry " + root + ": " + e.getMessage(), e);

@@ -164,7 +164,7 @@ public final class RegistryArchive {
    * @param archive the zip file
    * @return what was imported
    * @throws IllegalArgumentException if the archive is hostile or damaged (what and where)
-   * @throws IllegalStateException if a model of the archive exists in the target
+   * @throws RegistryConflictException if a model of the archive exists in the target
    * @throws UncheckedIOException if reading or writing fails
    */
   public static Summary importInto(FileModelRegistry registry, Path archive) {
@@ -208,8 +208,8 @@ public final class RegistryArchive {
         }
       }
       if (!existing.isEmpty()) {
-        throw new IllegalStateException("models " + existing + " exist in " + registry.root()
-            + " already; an import never merges versions into an existing model");
+        throw new RegistryConflictException("models " + existing + " exist in " + registry.root()
+            + " already; an import never merges versions into an existing model", null, null);
       }
       long bytes = 0;
       Files.createDirectories(stage.resolve("models"));
@@ -263,8 +263,10 @@ public final class RegistryArchive {
         for (String m : moved) { // a model appeared meanwhile: take back what was moved
           FsOps.moveAtomically(registry.root().resolve("models").resolve(m), stage.resolve("models").resolve(m));
         }
-        throw new IllegalStateException("a model of the archive appeared in the target during the import: "
-            + race.getMessage(), race);
+        RegistryConflictException e = new RegistryConflictException(
+            "a model of the archive appeared in the target during the import: " + race.getMessage(), null, null);
+        e.initCause(race);
+        throw e;
       }
       FsOps.fsyncDir(registry.root().resolve("models"));
       return new Summary(models, entries.size(), bytes);

@@ -8,11 +8,14 @@ import java.time.Duration;
  * those. Staging folders left by crashed publishers are removed once older than
  * {@code stagingMaxAge}.
  *
- * @param keepLast how many of the newest versions to keep, at least 0
- * @param deleteAncestors whether ancestors of aliased versions may be deleted
- * @param stagingMaxAge how old an abandoned staging folder must be to be removed
+ * <p>Immutable. A class rather than a record, so that options can be added without changing a
+ * public constructor.
  */
-public record RetentionPolicy(int keepLast, boolean deleteAncestors, Duration stagingMaxAge) {
+public final class RetentionPolicy {
+
+  private final int keepLast;
+  private final boolean deleteAncestors;
+  private final Duration stagingMaxAge;
 
   /** Staging folders older than this are abandoned: no publish takes an hour to copy. */
   public static final Duration DEFAULT_STAGING_MAX_AGE = Duration.ofHours(1);
@@ -24,13 +27,16 @@ public record RetentionPolicy(int keepLast, boolean deleteAncestors, Duration st
    * @param deleteAncestors whether ancestors of aliased versions may go
    * @param stagingMaxAge age of abandoned staging folders
    */
-  public RetentionPolicy {
+  private RetentionPolicy(int keepLast, boolean deleteAncestors, Duration stagingMaxAge) {
     if (keepLast < 0) {
       throw new IllegalArgumentException("keepLast must be >= 0, was " + keepLast);
     }
     if (stagingMaxAge.isNegative()) {
       throw new IllegalArgumentException("stagingMaxAge must not be negative, was " + stagingMaxAge);
     }
+    this.keepLast = keepLast;
+    this.deleteAncestors = deleteAncestors;
+    this.stagingMaxAge = stagingMaxAge;
   }
 
   /**
@@ -60,5 +66,51 @@ public record RetentionPolicy(int keepLast, boolean deleteAncestors, Duration st
    */
   public RetentionPolicy withStagingMaxAge(Duration age) {
     return new RetentionPolicy(keepLast, deleteAncestors, age);
+  }
+
+  /**
+   * Returns the {@code keepLast}: how many of the newest versions to keep, at least 0.
+   *
+   * @return how many of the newest versions to keep, at least 0
+   */
+  public int keepLast() {
+    return keepLast;
+  }
+
+  /**
+   * Returns the {@code deleteAncestors}: whether ancestors of aliased versions may be deleted.
+   *
+   * @return whether ancestors of aliased versions may be deleted
+   */
+  public boolean deleteAncestors() {
+    return deleteAncestors;
+  }
+
+  /**
+   * Returns the {@code stagingMaxAge}: how old an abandoned staging folder must be to be removed.
+   *
+   * @return how old an abandoned staging folder must be to be removed
+   */
+  public Duration stagingMaxAge() {
+    return stagingMaxAge;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof RetentionPolicy o && o.keepLast == keepLast
+        && o.deleteAncestors == deleteAncestors
+        && java.util.Objects.equals(o.stagingMaxAge, stagingMaxAge);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(keepLast, deleteAncestors, stagingMaxAge);
+  }
+
+  @Override
+  public String toString() {
+    return "RetentionPolicy[keepLast=" + keepLast
+        + ", deleteAncestors=" + deleteAncestors
+        + ", stagingMaxAge=" + stagingMaxAge + "]";
   }
 }

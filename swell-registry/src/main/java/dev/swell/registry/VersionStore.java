@@ -1,5 +1,6 @@
 package dev.swell.registry;
 
+import dev.swell.api.ModelNotFoundException;
 import dev.swell.api.IntegrityException;
 import dev.swell.registry.signing.ModelSignatures;
 import dev.swell.registry.signing.SigningKeys;
@@ -75,8 +76,8 @@ final class VersionStore {
       Names.version(request.version());
       // a loser of a race for an explicit version learns it before copying the artifact
       if (Files.exists(dir(Names.model(request.model()), request.version()))) {
-        throw new IllegalStateException("version " + request.version() + " of model '" + request.model()
-            + "' exists already; versions are immutable, publish a new one");
+        throw new RegistryConflictException("version " + request.version()
+            + " exists already; versions are immutable, publish a new one", request.model(), request.version().toString());
       }
     }
     long total = 0;
@@ -104,8 +105,8 @@ final class VersionStore {
         SemVer latest = existing.isEmpty() ? null : existing.get(0);
         SemVer parent = request.parentFromLatest() ? latest : request.parent();
         if (parent != null && !Files.isDirectory(dir(request.model(), parent))) {
-          throw new IllegalStateException("parent version " + parent + " of model '" + request.model()
-              + "' does not exist");
+          throw new ModelNotFoundException("parent version " + parent + " does not exist", request.model(),
+              parent.toString());
         }
         // numbers of deleted versions are never given again: a consumer that saw 0.2.0 must never
         // get other bytes under that name
@@ -116,8 +117,9 @@ final class VersionStore {
           }
         }
         if (request.version() != null && deleted.contains(request.version())) {
-          throw new IllegalStateException("version " + request.version() + " of model '" + request.model()
-              + "' was published before and has been deleted; a version number is never reused, publish a new one");
+          throw new RegistryConflictException("version " + request.version()
+              + " was published before and has been deleted; a version number is never reused, publish a new one",
+              request.model(), request.version().toString());
         }
         List<SemVer> taken = new ArrayList<>(existing);
         taken.addAll(deleted);
@@ -126,13 +128,13 @@ final class VersionStore {
         Names.version(version);
         Path target = dir(request.model(), version);
         if (Files.exists(target)) {
-          throw new IllegalStateException("version " + version + " of model '" + request.model()
-              + "' exists already; versions are immutable, publish a new one");
+          throw new RegistryConflictException("version " + version
+              + " exists already; versions are immutable, publish a new one", request.model(), version.toString());
         }
         for (SemVer other : request.version() == null ? existing : list(request.model())) {
           if (other.toString().equalsIgnoreCase(version.toString()) && !other.equals(version)) {
-            throw new IllegalStateException("version " + version + " differs from version " + other
-                + " only in case; the two folders would be one on macOS and Windows");
+            throw new RegistryConflictException("version " + version + " differs from version " + other
+                + " only in case; the two folders would be one on macOS and Windows", request.model(), version.toString());
           }
         }
         Manifest manifest = new Manifest(FileModelRegistry.FORMAT_VERSION, request.model(), version, request.format(),
@@ -198,9 +200,9 @@ final class VersionStore {
       if (copied != before.size() || after.size() != before.size()
           || !after.lastModifiedTime().equals(before.lastModifiedTime())) {
         // a file still being written would be published as a torn prefix
-        throw new IllegalStateException(from + " changed while it was being published (" + before.size()
+        throw new SourceChangedException(from + " changed while it was being published (" + before.size()
             + " bytes when the copy started, " + after.size() + " when it ended, " + copied
-            + " copied); publish it once it is complete");
+            + " copied); publish it once it is complete", request.model());
       }
       entries.add(new FileEntry(rel, copied, sha));
     }

@@ -29,7 +29,7 @@ class ExperimentStoreTest {
     ExperimentRecord r1 = store.create("fraud", "canary", "{\"share\": 0.1}", "created", "10% canary");
     assertThat(r1.revision()).isEqualTo(1);
     assertThatThrownBy(() -> store.create("fraud", "canary", "{}", "created", "again"))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("exists already");
+        .isInstanceOf(RegistryConflictException.class).hasMessageContaining("exists already");
 
     Optional<ExperimentRecord> r2 = store.compareAndSet("fraud", "canary", 1, "{\"share\": 0.2}", "ramp",
         "canary 10% -> 20%", "{\"from\": 0.1, \"to\": 0.2}");
@@ -61,7 +61,7 @@ class ExperimentStoreTest {
     assertThatThrownBy(() -> store.create("fraud", "../x", "{}", "created", "x"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("experiment key");
     assertThatThrownBy(() -> store.compareAndSet("fraud", "nothing", 1, "{}", "ramp", "x", "{}"))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("does not exist");
+        .isInstanceOf(RegistryConflictException.class).hasMessageContaining("does not exist");
     assertThat(store.keys("fraud")).isEmpty();
   }
 

@@ -77,7 +77,7 @@ class FileModelRegistryTest {
     assertThat(Files.readString(v.file("extra/vocab.txt"))).isEqualTo("a b c");
     assertThat(reopened.models()).containsExactly("fraud");
     assertThatThrownBy(() -> publish("fraud", "1.2.0", "other"))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("exists already");
+        .isInstanceOf(RegistryConflictException.class).hasMessageContaining("exists already");
     assertThat(Files.readString(reopened.open("fraud", SemVer.parse("1.2.0")).primaryFile())).isEqualTo("weights");
   }
 
@@ -112,22 +112,22 @@ class FileModelRegistryTest {
     SemVer v1 = SemVer.parse("1.0.0");
     SemVer v11 = SemVer.parse("1.1.0");
     SemVer rc = SemVer.parse("2.0.0-rc.1");
-    assertThat(registry.setAlias("fraud", "production", v1)).isNull();
-    assertThat(registry.compareAndSetAlias("fraud", "production", v11, rc)).isFalse();
-    assertThat(registry.compareAndSetAlias("fraud", "production", v1, v11)).isTrue();
+    assertThat(registry.setAlias("fraud", v1, "production")).isNull();
+    assertThat(registry.compareAndSetAlias("fraud", v11, rc, "production")).isFalse();
+    assertThat(registry.compareAndSetAlias("fraud", v1, v11, "production")).isTrue();
     assertThat(registry.promote("fraud", rc, "production")).isEqualTo(v11);
     assertThat(registry.alias("fraud", "production")).contains(rc);
     assertThat(registry.rollback("fraud", "production")).isEqualTo(v11);
     assertThat(registry.rollback("fraud", "production")).isEqualTo(v1);
     assertThatThrownBy(() -> registry.rollback("fraud", "production"))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no earlier target");
+        .isInstanceOf(RegistryConflictException.class).hasMessageContaining("no earlier target");
     assertThat(registry.aliasHistory("fraud", "production")).extracting(AliasMove::action)
         .containsExactly("set", "set", "promote", "rollback", "rollback");
     assertThat(registry.aliasHistory("fraud", "production")).extracting(m -> m.to().toString())
         .containsExactly("1.0.0", "1.1.0", "2.0.0-rc.1", "1.1.0", "1.0.0");
-    assertThatThrownBy(() -> registry.setAlias("fraud", "production", SemVer.parse("3.0.0")))
+    assertThatThrownBy(() -> registry.setAlias("fraud", SemVer.parse("3.0.0"), "production"))
         .isInstanceOf(ModelNotFoundException.class);
-    assertThat(registry.compareAndSetAlias("fraud", "staging", null, rc)).isTrue();
+    assertThat(registry.compareAndSetAlias("fraud", null, rc, "staging")).isTrue();
     assertThat(registry.aliases("fraud")).containsOnlyKeys("production", "staging");
 
     List<RegistryEvent> events = FileModelRegistry.open(root).events("fraud");
@@ -144,7 +144,7 @@ class FileModelRegistryTest {
     for (String v : List.of("1.0.0", "1.2.0", "1.10.1", "2.0.0-beta.1")) {
       publish("m", v, v);
     }
-    registry.setAlias("m", "production", SemVer.parse("1.2.0"));
+    registry.setAlias("m", SemVer.parse("1.2.0"), "production");
     assertThat(registry.resolveVersion("m", VersionSelector.latest())).hasToString("2.0.0-beta.1");
     assertThat(registry.resolveVersion("m", VersionSelector.latestStable())).hasToString("1.10.1");
     assertThat(registry.resolveVersion("m", VersionSelector.alias("production"))).hasToString("1.2.0");
@@ -205,7 +205,7 @@ class FileModelRegistryTest {
       prev = registry.publish(b.build()).version();
     }
     registry.publish(PublishRequest.builder("m").file(f).version("0.1.0").build()); // unrelated root
-    registry.setAlias("m", "production", SemVer.parse("1.3.0"));
+    registry.setAlias("m", SemVer.parse("1.3.0"), "production");
     List<SemVer> deleted = registry.gc("m", RetentionPolicy.keepLast(2));
     assertThat(deleted).extracting(SemVer::toString).containsExactly("1.6.0", "1.5.0", "1.4.0", "0.1.0");
     assertThat(registry.versions("m")).extracting(SemVer::toString)
@@ -228,7 +228,7 @@ class FileModelRegistryTest {
     }
     publish("ok", "1.0.0", "x");
     for (String bad : List.of("../x", "latest", "1abc", "a b", "..")) {
-      assertThatThrownBy(() -> registry.setAlias("ok", bad, SemVer.parse("1.0.0"))).as(bad)
+      assertThatThrownBy(() -> registry.setAlias("ok", SemVer.parse("1.0.0"), bad)).as(bad)
           .isInstanceOf(IllegalArgumentException.class);
     }
     for (String bad : List.of("../escape.bin", "/abs.bin", "a/../b", "a//b")) {
@@ -274,7 +274,7 @@ class FileModelRegistryTest {
   @DisplayName("a registry of a newer layout is refused")
   void newerLayout() throws IOException {
     Files.writeString(root.resolve("registry.json"), "{\"formatVersion\": 99}");
-    assertThatThrownBy(() -> FileModelRegistry.open(root)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> FileModelRegistry.open(root)).isInstanceOf(RegistryFormatException.class)
         .hasMessageContaining("layout 99");
   }
 
@@ -285,8 +285,8 @@ class FileModelRegistryTest {
     publish("m", "1.0.0", "a");
     try (RegistryWatcher w = registry.watch(heard::add, Duration.ofMillis(20))) {
       publish("m", "1.1.0", "b");
-      registry.setAlias("m", "production", SemVer.parse("1.1.0"));
-      registry.setAlias("m", "production", SemVer.parse("1.0.0"));
+      registry.setAlias("m", SemVer.parse("1.1.0"), "production");
+      registry.setAlias("m", SemVer.parse("1.0.0"), "production");
       waitFor(() -> heard.size() >= 2, 5);
       registry.rollback("m", "production");
       waitFor(() -> heard.stream().anyMatch(e -> e.type() == RegistryEvent.Type.ROLLED_BACK), 5);
@@ -305,7 +305,7 @@ class FileModelRegistryTest {
     List<RegistryEvent> heard = new CopyOnWriteArrayList<>();
     try (RegistryWatcher w = registry.watch(heard::add, Duration.ofMinutes(10))) {
       long start = System.nanoTime();
-      registry.setAlias("m", "production", SemVer.parse("1.0.0"));
+      registry.setAlias("m", SemVer.parse("1.0.0"), "production");
       waitFor(() -> !heard.isEmpty(), 10);
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertThat(ms).as("event delay with a 10-minute poll interval, ms").isLessThan(5000);

@@ -107,7 +107,7 @@ class HostileRegistryTest {
         }
       }
     }).build();
-    assertThatThrownBy(() -> registry.publish(request)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> registry.publish(request)).isInstanceOf(SourceChangedException.class)
         .hasMessageContaining("changed while it was being published");
     assertThat(appended).isTrue();
     assertThat(registry.versions("m")).isEmpty();
@@ -174,7 +174,8 @@ class HostileRegistryTest {
     assertThatThrownBy(() -> registry.rollback("m", "production")).hasMessageContaining("no earlier target");
     assertThat(registry.deleteAlias("m", "production")).hasToString("1.0.0");
     assertThat(registry.aliases("m")).isEmpty();
-    assertThatThrownBy(() -> registry.deleteAlias("m", "production")).hasMessageContaining("has no alias 'production'");
+    assertThatThrownBy(() -> registry.deleteAlias("m", "production")).isInstanceOf(ModelNotFoundException.class)
+        .hasMessageContaining("there is no alias 'production'");
     assertThat(registry.events("m").get(registry.events("m").size() - 1).type()).isEqualTo(RegistryEvent.Type.ALIAS_DELETED);
   }
 

@@ -70,7 +70,7 @@ class RegistryArchiveTest {
     }
     System.out.printf("registry archive: %d models, %d files, %d bytes round-tripped%n", in.models().size(), in.files(), in.bytes());
     // importing again is a conflict, and changes nothing
-    assertThatThrownBy(() -> RegistryArchive.importInto(target, archive)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> RegistryArchive.importInto(target, archive)).isInstanceOf(RegistryConflictException.class)
         .hasMessageContaining("exist in");
     assertNoImportLeftovers(tmp.resolve("b"));
   }

@@ -99,7 +99,7 @@ class RegistryStatefulPropertiesTest {
     }
 
     void setAlias(String alias, SemVer v) {
-      SemVer before = registry.setAlias(MODEL, alias, v);
+      SemVer before = registry.setAlias(MODEL, v, alias);
       assertThat(before).isEqualTo(targets.get(alias));
       if (before != null && !before.equals(v)) {
         Deque<SemVer> stack = stacks.computeIfAbsent(alias, a -> new ArrayDeque<>());
@@ -116,9 +116,15 @@ class RegistryStatefulPropertiesTest {
         assertThatThrownBy(() -> registry.rollback(MODEL, alias)).isInstanceOf(ModelNotFoundException.class);
         return;
       }
+      if (!targets.containsKey(alias)) { // an alias never set is not found
+        assertThatThrownBy(() -> registry.rollback(MODEL, alias)).isInstanceOf(ModelNotFoundException.class)
+            .hasMessageContaining("no alias '" + alias + "'");
+        return;
+      }
       Deque<SemVer> stack = stacks.getOrDefault(alias, new ArrayDeque<>());
-      if (stack.isEmpty()) {
-        assertThatThrownBy(() -> registry.rollback(MODEL, alias)).isInstanceOf(IllegalStateException.class);
+      if (stack.isEmpty()) { // one that has nothing earlier conflicts
+        assertThatThrownBy(() -> registry.rollback(MODEL, alias)).isInstanceOf(RegistryConflictException.class)
+            .hasMessageContaining("no earlier target");
         return;
       }
       SemVer back = stack.removeLast();

@@ -59,12 +59,12 @@ public final class RegistryWorker {
             .bump(PublishRequest.Bump.PATCH).parentIsLatest().metric("i", i).build());
       } else if (op < 8) {
         List<SemVer> versions = registry.versions(model);
-        registry.setAlias(model, r.nextBoolean() ? "production" : "staging",
-            versions.get(r.nextInt(versions.size())));
+        registry.setAlias(model, versions.get(r.nextInt(versions.size())),
+            r.nextBoolean() ? "production" : "staging");
       } else if (op < 9) {
         try {
           registry.rollback(model, "production");
-        } catch (IllegalStateException nothingToRollBackTo) {
+        } catch (RegistryConflictException | dev.swell.api.ModelNotFoundException nothingToRollBackTo) {
           // fine
         }
       } else {
@@ -81,7 +81,7 @@ public final class RegistryWorker {
       Files.writeString(f, worker + " " + i);
       Manifest m = registry.publish(PublishRequest.builder("shared").file(f).format("bin")
           .bump(PublishRequest.Bump.PATCH).parentIsLatest().tag("worker", worker).build());
-      registry.setAlias("shared", "production", m.version());
+      registry.setAlias("shared", m.version(), "production");
       System.out.println(m.version());
     }
     System.out.flush();

@@ -137,8 +137,8 @@ class SignedRegistryTest {
     publish("fraud", "1.2.0", "unsigned");
     assertThatThrownBy(() -> strict.promote("fraud", SemVer.parse("1.2.0"), "production"))
         .hasMessageContaining("refusing to point an alias at it").hasMessageContaining("unsigned");
-    assertThatThrownBy(() -> strict.setAlias("fraud", "production", SemVer.parse("1.2.0"))).isInstanceOf(IntegrityException.class);
-    assertThatThrownBy(() -> strict.compareAndSetAlias("fraud", "production", SemVer.parse("1.0.0"), SemVer.parse("1.2.0")))
+    assertThatThrownBy(() -> strict.setAlias("fraud", SemVer.parse("1.2.0"), "production")).isInstanceOf(IntegrityException.class);
+    assertThatThrownBy(() -> strict.compareAndSetAlias("fraud", SemVer.parse("1.0.0"), SemVer.parse("1.2.0"), "production"))
         .isInstanceOf(IntegrityException.class);
     assertThat(strict.alias("fraud", "production")).hasValue(SemVer.parse("1.0.0"));
     writer.promoteForced("fraud", SemVer.parse("1.2.0"), "production", "incident 42: signer offline");

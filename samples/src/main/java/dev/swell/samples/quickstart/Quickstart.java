@@ -120,7 +120,7 @@ public final class Quickstart {
     registry.promote("minilm", full.version(), "production");
     out.printf("1. Published minilm %s (full precision, %.1f MB) and promoted it to production%n", full.version(),
         full.totalSize() / 1e6);
-    BackendConfig oneThread = BackendConfig.custom().intraOpThreads(1).build();
+    BackendConfig oneThread = BackendConfig.builder().intraOpThreads(1).build();
     try (Swell swell = Swell.builder().repository(registry).backendConfig(oneThread)
         .refreshInterval(Duration.ofMillis(200)).build()) {
       Path quantized = extract(MODEL_RESOURCE);

@@ -42,7 +42,7 @@ public final class ReplicaProcess {
     dev.swell.core.testkit.ChildJvm.exitWithParent();
     FileModelRegistry registry = FileModelRegistry.open(Path.of(args[0]));
     Swell swell = Swell.builder().repository(registry).refreshInterval(Duration.ofMillis(100))
-        .backendConfig(BackendConfig.custom().intraOpThreads(1).build()).build();
+        .backendConfig(BackendConfig.builder().intraOpThreads(1).build()).build();
     Experiment exp = Experiment.builder(args[1]).model("scorer").replica(args[2])
         .saveEvery(Duration.ofMillis(200)).refreshEvery(Duration.ofMillis(100)).build(swell, registry);
     System.out.println("restored " + requests(exp.localTotals()));

@@ -1,6 +1,7 @@
 package dev.swell.samples.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import dev.swell.registry.FileModelRegistry;
 import dev.swell.registry.PublishRequest;
 import dev.swell.registry.SemVer;
 import dev.swell.samples.quickstart.Quickstart;
+import java.time.Duration;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -157,11 +159,8 @@ class EmbeddingServiceTest {
     for (int move = 0; move < 6; move++) {
       String target = move % 2 == 0 ? "1.1.0" : "1.0.0";
       registry.promote("minilm", SemVer.parse(target), "production");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (!json.readTree(get("/health").body()).get("models").get(0).get("version").asText().equals(target)) {
-        assertThat(System.nanoTime()).as("move to %s followed", target).isLessThan(deadline);
-        Thread.sleep(10);
-      }
+      await("move to " + target + " followed").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10))
+          .until(() -> json.readTree(get("/health").body()).get("models").get(0).get("version").asText().equals(target));
       Thread.sleep(200);
     }
     stop.set(true);

@@ -10,10 +10,10 @@ import java.util.TreeMap;
  * Settings handed to a {@link BackendProvider} when it creates a {@link Backend}: thread counts, an
  * ordered execution-provider preference, and backend-specific options by name.
  *
- * <p>An immutable value; build one with {@link #custom()} or {@link #from(BackendConfig)}.
+ * <p>An immutable value; build one with {@link #builder()} or {@link #builder(BackendConfig)}.
  *
  * <pre>{@code
- * BackendConfig config = BackendConfig.custom()
+ * BackendConfig config = BackendConfig.builder()
  *     .intraOpThreads(2)
  *     .executionProviders(List.of("cuda", "cpu"))
  *     .option("onnx.optimization", "all")
@@ -48,7 +48,7 @@ public final class BackendConfig {
    *
    * @return the default configuration
    */
-  public static BackendConfig ofDefaults() {
+  public static BackendConfig defaults() {
     return DEFAULTS;
   }
 
@@ -57,7 +57,7 @@ public final class BackendConfig {
    *
    * @return a builder
    */
-  public static Builder custom() {
+  public static Builder builder() {
     return new Builder();
   }
 
@@ -67,7 +67,7 @@ public final class BackendConfig {
    * @param base the configuration to start from
    * @return a builder holding its values
    */
-  public static Builder from(BackendConfig base) {
+  public static Builder builder(BackendConfig base) {
     Builder b = new Builder();
     b.intraOpThreads = base.intraOpThreads;
     b.interOpThreads = base.interOpThreads;

@@ -19,22 +19,22 @@ class BackendConfigTest {
   @Test
   @DisplayName("the defaults are backend-chosen threads, CUDA then CPU, and no options")
   void defaults() {
-    BackendConfig d = BackendConfig.ofDefaults();
+    BackendConfig d = BackendConfig.defaults();
     assertThat(d.intraOpThreads()).isZero().isEqualTo(BackendConfig.DEFAULT_INTRA_OP_THREADS);
     assertThat(d.interOpThreads()).isZero().isEqualTo(BackendConfig.DEFAULT_INTER_OP_THREADS);
     assertThat(d.executionProviders()).containsExactly("cuda", "cpu")
         .isEqualTo(BackendConfig.DEFAULT_EXECUTION_PROVIDERS);
     assertThat(d.options()).isEmpty();
     assertThat(d.option("anything")).isEmpty();
-    assertThat(BackendConfig.custom().build()).isEqualTo(d);
-    assertThat(BackendConfig.custom().build().hashCode()).isEqualTo(d.hashCode());
-    assertThat(BackendConfig.ofDefaults()).isSameAs(d);
+    assertThat(BackendConfig.builder().build()).isEqualTo(d);
+    assertThat(BackendConfig.builder().build().hashCode()).isEqualTo(d.hashCode());
+    assertThat(BackendConfig.defaults()).isSameAs(d);
   }
 
   @Test
   @DisplayName("the builder sets every value")
   void builderSetsValues() {
-    BackendConfig c = BackendConfig.custom()
+    BackendConfig c = BackendConfig.builder()
         .intraOpThreads(4)
         .interOpThreads(2)
         .executionProviders(List.of("tensorrt", "cuda", "cpu"))
@@ -48,13 +48,13 @@ class BackendConfigTest {
     assertThat(c.option("onnx.memory.arena")).contains("false");
     assertThat(c.option("missing")).isEmpty();
     assertThat(c.options()).hasSize(2);
-    assertThat(c).isNotEqualTo(BackendConfig.ofDefaults());
+    assertThat(c).isNotEqualTo(BackendConfig.defaults());
   }
 
   @Test
   @DisplayName("a later option with the same key replaces the earlier one")
   void optionReplaces() {
-    BackendConfig c = BackendConfig.custom().option("k", "1").option("k", "2").build();
+    BackendConfig c = BackendConfig.builder().option("k", "1").option("k", "2").build();
     assertThat(c.option("k")).contains("2");
     assertThat(c.options()).hasSize(1);
   }
@@ -62,20 +62,20 @@ class BackendConfigTest {
   @Test
   @DisplayName("from(base) starts with every value of the base, and changes to it leave the base alone")
   void fromCopies() {
-    BackendConfig base = BackendConfig.custom()
+    BackendConfig base = BackendConfig.builder()
         .intraOpThreads(3).interOpThreads(5)
         .executionProviders(List.of("rocm", "cpu"))
         .option("a", "1")
         .build();
 
-    BackendConfig copy = BackendConfig.from(base).build();
+    BackendConfig copy = BackendConfig.builder(base).build();
     assertThat(copy).isEqualTo(base);
     assertThat(copy.intraOpThreads()).isEqualTo(3);
     assertThat(copy.interOpThreads()).isEqualTo(5);
     assertThat(copy.executionProviders()).containsExactly("rocm", "cpu");
     assertThat(copy.option("a")).contains("1");
 
-    BackendConfig changed = BackendConfig.from(base).intraOpThreads(1).option("b", "2").option("a", "x").build();
+    BackendConfig changed = BackendConfig.builder(base).intraOpThreads(1).option("b", "2").option("a", "x").build();
     assertThat(changed.intraOpThreads()).isEqualTo(1);
     assertThat(changed.interOpThreads()).isEqualTo(5);
     assertThat(changed.options()).containsEntry("a", "x").containsEntry("b", "2");
@@ -86,7 +86,7 @@ class BackendConfigTest {
   @Test
   @DisplayName("from(defaults) builds the defaults")
   void fromDefaults() {
-    assertThat(BackendConfig.from(BackendConfig.ofDefaults()).build()).isEqualTo(BackendConfig.ofDefaults());
+    assertThat(BackendConfig.builder(BackendConfig.defaults()).build()).isEqualTo(BackendConfig.defaults());
   }
 
   @Nested
@@ -95,26 +95,26 @@ class BackendConfigTest {
 
     @Test
     void intraOpThreads() {
-      assertThatThrownBy(() -> BackendConfig.custom().intraOpThreads(-1))
+      assertThatThrownBy(() -> BackendConfig.builder().intraOpThreads(-1))
           .isExactlyInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("intraOpThreads")
           .hasMessageContaining("-1");
-      assertThat(BackendConfig.custom().intraOpThreads(0).build().intraOpThreads()).isZero();
+      assertThat(BackendConfig.builder().intraOpThreads(0).build().intraOpThreads()).isZero();
     }
 
     @Test
     void interOpThreads() {
-      assertThatThrownBy(() -> BackendConfig.custom().interOpThreads(Integer.MIN_VALUE))
+      assertThatThrownBy(() -> BackendConfig.builder().interOpThreads(Integer.MIN_VALUE))
           .isExactlyInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("interOpThreads")
           .hasMessageContaining(String.valueOf(Integer.MIN_VALUE));
-      assertThat(BackendConfig.custom().interOpThreads(Integer.MAX_VALUE).build().interOpThreads())
+      assertThat(BackendConfig.builder().interOpThreads(Integer.MAX_VALUE).build().interOpThreads())
           .isEqualTo(Integer.MAX_VALUE);
     }
 
     @Test
     void executionProvidersEmpty() {
-      assertThatThrownBy(() -> BackendConfig.custom().executionProviders(List.of()))
+      assertThatThrownBy(() -> BackendConfig.builder().executionProviders(List.of()))
           .isExactlyInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("executionProviders")
           .hasMessageContaining("empty");
@@ -122,11 +122,11 @@ class BackendConfigTest {
 
     @Test
     void executionProvidersBlankOrNullName() {
-      assertThatThrownBy(() -> BackendConfig.custom().executionProviders(List.of("cuda", " ")))
+      assertThatThrownBy(() -> BackendConfig.builder().executionProviders(List.of("cuda", " ")))
           .isExactlyInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("executionProviders")
           .hasMessageContaining("blank");
-      assertThatThrownBy(() -> BackendConfig.custom().executionProviders(Arrays.asList("cpu", null)))
+      assertThatThrownBy(() -> BackendConfig.builder().executionProviders(Arrays.asList("cpu", null)))
           .isExactlyInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("executionProviders");
     }
@@ -134,7 +134,7 @@ class BackendConfigTest {
     @Test
     @DisplayName("a rejected value leaves the builder's earlier value in place")
     void rejectedValueIsNotApplied() {
-      BackendConfig.Builder b = BackendConfig.custom().intraOpThreads(2).executionProviders(List.of("cpu"));
+      BackendConfig.Builder b = BackendConfig.builder().intraOpThreads(2).executionProviders(List.of("cpu"));
       assertThatThrownBy(() -> b.intraOpThreads(-2)).isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> b.executionProviders(List.of())).isInstanceOf(IllegalArgumentException.class);
       BackendConfig c = b.build();
@@ -144,12 +144,12 @@ class BackendConfigTest {
 
     @Test
     void nullsRejected() {
-      assertThatThrownBy(() -> BackendConfig.custom().option(null, "v")).isExactlyInstanceOf(NullPointerException.class)
+      assertThatThrownBy(() -> BackendConfig.builder().option(null, "v")).isExactlyInstanceOf(NullPointerException.class)
           .hasMessageContaining("key");
-      assertThatThrownBy(() -> BackendConfig.custom().option("k", null)).isExactlyInstanceOf(NullPointerException.class)
+      assertThatThrownBy(() -> BackendConfig.builder().option("k", null)).isExactlyInstanceOf(NullPointerException.class)
           .hasMessageContaining("value");
-      assertThatThrownBy(() -> BackendConfig.custom().executionProviders(null)).isInstanceOf(NullPointerException.class);
-      assertThatThrownBy(() -> BackendConfig.from(null)).isInstanceOf(NullPointerException.class);
+      assertThatThrownBy(() -> BackendConfig.builder().executionProviders(null)).isInstanceOf(NullPointerException.class);
+      assertThatThrownBy(() -> BackendConfig.builder(null)).isInstanceOf(NullPointerException.class);
     }
   }
 
@@ -159,7 +159,7 @@ class BackendConfigTest {
     Locale saved = Locale.getDefault();
     try {
       Locale.setDefault(Locale.forLanguageTag("tr-TR")); // where "I".toLowerCase() is a dotless ı
-      BackendConfig c = BackendConfig.custom().executionProviders(List.of(" CUDA ", "DIRECTML", "MIGraphX", "cpu")).build();
+      BackendConfig c = BackendConfig.builder().executionProviders(List.of(" CUDA ", "DIRECTML", "MIGraphX", "cpu")).build();
       assertThat(c.executionProviders()).containsExactly("cuda", "directml", "migraphx", "cpu");
     } finally {
       Locale.setDefault(saved);
@@ -170,7 +170,7 @@ class BackendConfigTest {
   @DisplayName("the config is immutable: its collections reject changes, and the builder's later changes do not reach it")
   void immutability() {
     List<String> providers = new ArrayList<>(List.of("cuda", "cpu"));
-    BackendConfig.Builder builder = BackendConfig.custom().executionProviders(providers).option("a", "1");
+    BackendConfig.Builder builder = BackendConfig.builder().executionProviders(providers).option("a", "1");
     BackendConfig built = builder.build();
 
     providers.set(0, "rocm");
@@ -186,7 +186,7 @@ class BackendConfigTest {
 
     assertThatThrownBy(() -> built.executionProviders().add("x")).isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> built.options().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
-    assertThatThrownBy(() -> BackendConfig.ofDefaults().executionProviders().set(0, "x"))
+    assertThatThrownBy(() -> BackendConfig.defaults().executionProviders().set(0, "x"))
         .isInstanceOf(UnsupportedOperationException.class);
     assertThat(BackendConfig.DEFAULT_EXECUTION_PROVIDERS).containsExactly("cuda", "cpu");
     assertThatThrownBy(() -> BackendConfig.DEFAULT_EXECUTION_PROVIDERS.add("x"))
@@ -196,20 +196,20 @@ class BackendConfigTest {
   @Test
   @DisplayName("equals and hashCode cover every value")
   void equality() {
-    BackendConfig base = BackendConfig.custom().option("a", "1").build();
-    assertThat(base).isEqualTo(BackendConfig.custom().option("a", "1").build());
-    assertThat(base.hashCode()).isEqualTo(BackendConfig.custom().option("a", "1").build().hashCode());
-    assertThat(base).isNotEqualTo(BackendConfig.from(base).intraOpThreads(1).build());
-    assertThat(base).isNotEqualTo(BackendConfig.from(base).interOpThreads(1).build());
-    assertThat(base).isNotEqualTo(BackendConfig.from(base).executionProviders(List.of("cpu", "cuda")).build());
-    assertThat(base).isNotEqualTo(BackendConfig.from(base).option("a", "2").build());
+    BackendConfig base = BackendConfig.builder().option("a", "1").build();
+    assertThat(base).isEqualTo(BackendConfig.builder().option("a", "1").build());
+    assertThat(base.hashCode()).isEqualTo(BackendConfig.builder().option("a", "1").build().hashCode());
+    assertThat(base).isNotEqualTo(BackendConfig.builder(base).intraOpThreads(1).build());
+    assertThat(base).isNotEqualTo(BackendConfig.builder(base).interOpThreads(1).build());
+    assertThat(base).isNotEqualTo(BackendConfig.builder(base).executionProviders(List.of("cpu", "cuda")).build());
+    assertThat(base).isNotEqualTo(BackendConfig.builder(base).option("a", "2").build());
     assertThat(base).isNotEqualTo(null).isNotEqualTo("BackendConfig");
   }
 
   @Test
   @DisplayName("toString shows every value, options sorted by key")
   void toStringFormat() {
-    BackendConfig c = BackendConfig.custom().intraOpThreads(2).option("z", "1").option("a", "2").build();
+    BackendConfig c = BackendConfig.builder().intraOpThreads(2).option("z", "1").option("a", "2").build();
     assertThat(c).hasToString(
         "BackendConfig[intraOpThreads=2, interOpThreads=0, executionProviders=[cuda, cpu], options={a=2, z=1}]");
   }

@@ -18,14 +18,17 @@ import java.util.Set;
  * Swell.builder().batching(BatchPolicy.maxRows(32).maxDelay(Duration.ofMillis(2)).queueCapacity(512))
  * }</pre>
  *
- * @param maxRows the most rows (first dimension) in one model call
- * @param maxDelay how long the first request of a batch waits for more, zero for not at all
- * @param queueCapacity the most requests waiting per loaded version
- * @param workers batching threads per loaded version, each making one model call at a time
- * @param models the models batched, or empty for all
+ * <p>Immutable. A class rather than a record, so that options can be added without changing a
+ * public constructor.
  */
-public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int workers, Set<String> models,
-    long maxBytes) {
+public final class BatchPolicy {
+
+  private final int maxRows;
+  private final Duration maxDelay;
+  private final int queueCapacity;
+  private final int workers;
+  private final Set<String> models;
+  private final long maxBytes;
 
   /**
    * Validates and copies.
@@ -37,7 +40,7 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    * @param models model names, empty for all
    * @param maxBytes the most input bytes in one joined call (strings count two bytes a character), at least 1
    */
-  public BatchPolicy {
+  private BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int workers, Set<String> models, long maxBytes) {
     if (maxRows < 2) {
       throw new IllegalArgumentException("maxRows must be at least 2, was " + maxRows);
     }
@@ -55,6 +58,12 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
     if (maxBytes < 1) {
       throw new IllegalArgumentException("maxBytes must be at least 1, was " + maxBytes);
     }
+    this.maxRows = maxRows;
+    this.maxDelay = maxDelay;
+    this.queueCapacity = queueCapacity;
+    this.workers = workers;
+    this.models = models;
+    this.maxBytes = maxBytes;
   }
 
   /**
@@ -127,5 +136,84 @@ public record BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int
    */
   public boolean batches(String model) {
     return models.isEmpty() || models.contains(model);
+  }
+
+  /**
+   * Returns the {@code maxRows}: the most rows (first dimension) in one model call.
+   *
+   * @return the most rows (first dimension) in one model call
+   */
+  public int maxRows() {
+    return maxRows;
+  }
+
+  /**
+   * Returns the {@code maxDelay}: how long the first request of a batch waits for more, zero for not at all.
+   *
+   * @return how long the first request of a batch waits for more, zero for not at all
+   */
+  public Duration maxDelay() {
+    return maxDelay;
+  }
+
+  /**
+   * Returns the {@code queueCapacity}: the most requests waiting per loaded version.
+   *
+   * @return the most requests waiting per loaded version
+   */
+  public int queueCapacity() {
+    return queueCapacity;
+  }
+
+  /**
+   * Returns the {@code workers}: batching threads per loaded version, each making one model call at a time.
+   *
+   * @return batching threads per loaded version, each making one model call at a time
+   */
+  public int workers() {
+    return workers;
+  }
+
+  /**
+   * Returns the {@code models}: the models batched, or empty for all.
+   *
+   * @return the models batched, or empty for all
+   */
+  public Set<String> models() {
+    return models;
+  }
+
+  /**
+   * Returns the most input bytes in one joined call (strings count two bytes a character).
+   *
+   * @return bytes, at least 1
+   */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof BatchPolicy o && o.maxRows == maxRows
+        && java.util.Objects.equals(o.maxDelay, maxDelay)
+        && o.queueCapacity == queueCapacity
+        && o.workers == workers
+        && java.util.Objects.equals(o.models, models)
+        && o.maxBytes == maxBytes;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(maxRows, maxDelay, queueCapacity, workers, models, maxBytes);
+  }
+
+  @Override
+  public String toString() {
+    return "BatchPolicy[maxRows=" + maxRows
+        + ", maxDelay=" + maxDelay
+        + ", queueCapacity=" + queueCapacity
+        + ", workers=" + workers
+        + ", models=" + models
+        + ", maxBytes=" + maxBytes + "]";
   }
 }

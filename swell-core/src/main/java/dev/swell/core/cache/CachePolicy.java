@@ -3,6 +3,7 @@ package dev.swell.core.cache;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns on result caching ({@code Swell.builder().resultCache(...)}): a request whose inputs are
@@ -15,35 +16,34 @@ import java.util.Set;
  * Swell.builder().resultCache(CachePolicy.maxBytes(64 << 20).expireAfterWrite(Duration.ofMinutes(10)))
  * }</pre>
  *
- * @param maxBytes the most bytes of inputs and outputs kept (roughly: tensors' bytes plus a small
- *     overhead per entry); least recently and least frequently used entries go first
- * @param expireAfterWrite how long an entry lives, or null for as long as the size allows
- * @param models the models to cache, or empty for all
+ * <p>Immutable: each method returns a new policy. A class rather than a record, so that options can
+ * be added without changing a public constructor.
  */
-public record CachePolicy(long maxBytes, Duration expireAfterWrite, Set<String> models) {
+public final class CachePolicy {
 
-  /**
-   * Validates and copies.
-   *
-   * @param maxBytes positive
-   * @param expireAfterWrite positive, or null
-   * @param models model names, empty for all
-   */
-  public CachePolicy {
+  private final long maxBytes;
+  private final Duration expireAfterWrite;
+  private final Set<String> models;
+
+  private CachePolicy(long maxBytes, Duration expireAfterWrite, Set<String> models) {
     if (maxBytes < 1) {
       throw new IllegalArgumentException("maxBytes must be positive, was " + maxBytes);
     }
     if (expireAfterWrite != null && (expireAfterWrite.isNegative() || expireAfterWrite.isZero())) {
       throw new IllegalArgumentException("expireAfterWrite must be positive, was " + expireAfterWrite);
     }
-    models = Set.copyOf(Objects.requireNonNull(models, "models"));
+    this.maxBytes = maxBytes;
+    this.expireAfterWrite = expireAfterWrite;
+    this.models = Set.copyOf(models);
   }
 
   /**
    * Caches every model's results in up to {@code bytes}, with no expiry.
    *
-   * @param bytes the size bound
+   * @param bytes the most bytes of inputs and outputs kept (roughly: tensors' bytes plus a small
+   *     overhead per entry), positive; least recently and least frequently used entries go first
    * @return the policy
+   * @throws IllegalArgumentException if {@code bytes} is not positive
    */
   public static CachePolicy maxBytes(long bytes) {
     return new CachePolicy(bytes, null, Set.of());
@@ -54,6 +54,7 @@ public record CachePolicy(long maxBytes, Duration expireAfterWrite, Set<String> 
    *
    * @param ttl positive
    * @return the policy
+   * @throws IllegalArgumentException if {@code ttl} is not positive
    */
   public CachePolicy expireAfterWrite(Duration ttl) {
     return new CachePolicy(maxBytes, Objects.requireNonNull(ttl, "ttl"), models);
@@ -70,6 +71,33 @@ public record CachePolicy(long maxBytes, Duration expireAfterWrite, Set<String> 
   }
 
   /**
+   * Returns the size bound.
+   *
+   * @return bytes of inputs and outputs kept at most
+   */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  /**
+   * Returns how long an entry lives.
+   *
+   * @return the time after writing, or null for as long as the size allows
+   */
+  public Duration expireAfterWrite() {
+    return expireAfterWrite;
+  }
+
+  /**
+   * Returns the models cached.
+   *
+   * @return their names, empty for all
+   */
+  public Set<String> models() {
+    return models;
+  }
+
+  /**
    * Returns whether a model's results are cached.
    *
    * @param model the model's name
@@ -77,5 +105,22 @@ public record CachePolicy(long maxBytes, Duration expireAfterWrite, Set<String> 
    */
   public boolean caches(String model) {
     return models.isEmpty() || models.contains(model);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CachePolicy c && c.maxBytes == maxBytes && Objects.equals(c.expireAfterWrite, expireAfterWrite)
+        && c.models.equals(models);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(maxBytes, expireAfterWrite, models);
+  }
+
+  @Override
+  public String toString() {
+    return "CachePolicy[maxBytes=" + maxBytes + ", expireAfterWrite=" + expireAfterWrite + ", models="
+        + (models.isEmpty() ? "all" : new TreeSet<>(models)) + "]";
   }
 }

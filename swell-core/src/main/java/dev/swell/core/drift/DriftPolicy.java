@@ -10,15 +10,17 @@ import java.util.Objects;
  * Its reference is the serving version's {@code drift/<input>.csv}, published beside the model file
  * (see {@link DriftReference}), or else the first {@code windowSize} sampled rows.
  *
- * @param windowSize sampled rows in the live window (and in a reference taken from traffic)
- * @param sampleEvery one call in this many is sampled
- * @param bins PSI bins (quantiles of the reference)
- * @param psiThreshold PSI above which a feature counts as drifting
- * @param checkEvery how often the runtime computes the statistics (off the request path)
- * @param maxFeatures wider inputs are not monitored (a gauge pair per feature)
+ * <p>Immutable. A class rather than a record, so that options can be added without changing a
+ * public constructor.
  */
-public record DriftPolicy(int windowSize, int sampleEvery, int bins, double psiThreshold, Duration checkEvery,
-    int maxFeatures) {
+public final class DriftPolicy {
+
+  private final int windowSize;
+  private final int sampleEvery;
+  private final int bins;
+  private final double psiThreshold;
+  private final Duration checkEvery;
+  private final int maxFeatures;
 
   /**
    * Validates the components.
@@ -30,7 +32,7 @@ public record DriftPolicy(int windowSize, int sampleEvery, int bins, double psiT
    * @param checkEvery at least 1 ms
    * @param maxFeatures at least 1
    */
-  public DriftPolicy {
+  private DriftPolicy(int windowSize, int sampleEvery, int bins, double psiThreshold, Duration checkEvery, int maxFeatures) {
     Objects.requireNonNull(checkEvery, "checkEvery");
     if (windowSize < 20) {
       throw new IllegalArgumentException("windowSize must be >= 20, was " + windowSize);
@@ -50,6 +52,12 @@ public record DriftPolicy(int windowSize, int sampleEvery, int bins, double psiT
     if (maxFeatures < 1) {
       throw new IllegalArgumentException("maxFeatures must be >= 1, was " + maxFeatures);
     }
+    this.windowSize = windowSize;
+    this.sampleEvery = sampleEvery;
+    this.bins = bins;
+    this.psiThreshold = psiThreshold;
+    this.checkEvery = checkEvery;
+    this.maxFeatures = maxFeatures;
   }
 
   /**
@@ -104,5 +112,84 @@ public record DriftPolicy(int windowSize, int sampleEvery, int bins, double psiT
   public DriftMonitor newMonitor(String model, String input, int features) {
     return DriftMonitor.builder(model, input, features).windowSize(windowSize).sampleEvery(sampleEvery)
         .bins(bins).psiThreshold(psiThreshold).build();
+  }
+
+  /**
+   * Returns the {@code windowSize}: sampled rows in the live window (and in a reference taken from traffic).
+   *
+   * @return sampled rows in the live window (and in a reference taken from traffic)
+   */
+  public int windowSize() {
+    return windowSize;
+  }
+
+  /**
+   * Returns the {@code sampleEvery}: one call in this many is sampled.
+   *
+   * @return one call in this many is sampled
+   */
+  public int sampleEvery() {
+    return sampleEvery;
+  }
+
+  /**
+   * Returns the {@code bins}: PSI bins (quantiles of the reference).
+   *
+   * @return PSI bins (quantiles of the reference)
+   */
+  public int bins() {
+    return bins;
+  }
+
+  /**
+   * Returns the {@code psiThreshold}: PSI above which a feature counts as drifting.
+   *
+   * @return PSI above which a feature counts as drifting
+   */
+  public double psiThreshold() {
+    return psiThreshold;
+  }
+
+  /**
+   * Returns the {@code checkEvery}: how often the runtime computes the statistics (off the request path).
+   *
+   * @return how often the runtime computes the statistics (off the request path)
+   */
+  public Duration checkEvery() {
+    return checkEvery;
+  }
+
+  /**
+   * Returns the {@code maxFeatures}: wider inputs are not monitored (a gauge pair per feature).
+   *
+   * @return wider inputs are not monitored (a gauge pair per feature)
+   */
+  public int maxFeatures() {
+    return maxFeatures;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof DriftPolicy o && o.windowSize == windowSize
+        && o.sampleEvery == sampleEvery
+        && o.bins == bins
+        && Double.compare(o.psiThreshold, psiThreshold) == 0
+        && java.util.Objects.equals(o.checkEvery, checkEvery)
+        && o.maxFeatures == maxFeatures;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(windowSize, sampleEvery, bins, psiThreshold, checkEvery, maxFeatures);
+  }
+
+  @Override
+  public String toString() {
+    return "DriftPolicy[windowSize=" + windowSize
+        + ", sampleEvery=" + sampleEvery
+        + ", bins=" + bins
+        + ", psiThreshold=" + psiThreshold
+        + ", checkEvery=" + checkEvery
+        + ", maxFeatures=" + maxFeatures + "]";
   }
 }

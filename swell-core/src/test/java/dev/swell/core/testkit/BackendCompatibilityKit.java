@@ -116,7 +116,7 @@ public abstract class BackendCompatibilityKit {
   void startKit() {
     counting = new CountingBackendProvider(provider());
     swell = Swell.builder().backend(counting).discoverBackends(false).build();
-    backend = provider().create(BackendConfig.ofDefaults());
+    backend = provider().create(BackendConfig.defaults());
   }
 
   @AfterEach

@@ -31,7 +31,7 @@ final class LoadCheck {
         continue;
       }
       long t0 = System.nanoTime();
-      try (Backend backend = p.create(BackendConfig.ofDefaults());
+      try (Backend backend = p.create(BackendConfig.defaults());
            LoadedModel loaded = backend.load(artifact)) {
         err.printf("check: %s %s loaded with %s in %.0f ms on %s; %s%n", model, v, p.name(),
             (System.nanoTime() - t0) / 1e6, loaded.device(), loaded.signature());

@@ -213,7 +213,7 @@ public final class RegistryCli {
       boolean existed = java.nio.file.Files.isRegularFile(rootDir.resolve("registry.json"));
       try {
         FileModelRegistry.open(rootDir);
-      } catch (IllegalStateException e) {
+      } catch (SwellException | IllegalStateException e) {
         err.println("error: " + e.getMessage());
         return FAILED;
       } catch (UncheckedIOException e) {
@@ -439,14 +439,14 @@ public final class RegistryCli {
     var expect = one(opts, "--expect");
     if (expect.isPresent()) {
       SemVer expected = expect.get().equals("none") ? null : SemVer.parse(expect.get());
-      if (!registry.compareAndSetAlias(model, alias, expected, v)) {
+      if (!registry.compareAndSetAlias(model, expected, v, alias)) {
         err.println("error: alias '" + alias + "' no longer points at " + expect.get() + "; it points at "
             + registry.alias(model, alias).map(SemVer::toString).orElse("nothing"));
         return FAILED;
       }
       report("alias", model, alias, expected, v);
     } else {
-      report("alias", model, alias, registry.setAlias(model, alias, v), v);
+      report("alias", model, alias, registry.setAlias(model, v, alias), v);
     }
     return OK;
   }
