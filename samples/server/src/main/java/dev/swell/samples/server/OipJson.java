@@ -1,0 +1,305 @@
+package dev.swell.samples.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.swell.api.DType;
+import dev.swell.api.Signature;
+import dev.swell.api.Tensor;
+import dev.swell.api.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The Open Inference Protocol v2's JSON for tensors and signatures: datatype names, shapes with
+ * -1 for variable dimensions, and row-major {@code data}, flat or nested, read into Swell tensors
+ * with every element checked (type, range, count) and written back exactly.
+ */
+final class OipJson {
+
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private OipJson() {}
+
+  /** A request the client got wrong: answered with 400 and the message. */
+  static final class BadRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /** The protocol's name of a Swell dtype. */
+  static String datatype(DType d) {
+    return switch (d) {
+      case FLOAT32 -> "FP32";
+      case FLOAT64 -> "FP64";
+      case FLOAT16 -> "FP16";
+      case BFLOAT16 -> "BF16";
+      case INT8 -> "INT8";
+      case UINT8 -> "UINT8";
+      case INT16 -> "INT16";
+      case INT32 -> "INT32";
+      case INT64 -> "INT64";
+      case BOOL -> "BOOL";
+      case STRING -> "BYTES";
+    };
+  }
+
+  /** The Swell dtype of a protocol datatype name. */
+  static DType dtype(String name, String input) {
+    if (name == null) {
+      throw new BadRequest("input '" + input + "' has no datatype");
+    }
+    return switch (name.toUpperCase(Locale.ROOT)) {
+      case "FP32" -> DType.FLOAT32;
+      case "FP64" -> DType.FLOAT64;
+      case "FP16" -> DType.FLOAT16;
+      case "BF16" -> DType.BFLOAT16;
+      case "INT8" -> DType.INT8;
+      case "UINT8" -> DType.UINT8;
+      case "INT16" -> DType.INT16;
+      case "INT32" -> DType.INT32;
+      case "INT64" -> DType.INT64;
+      case "BOOL" -> DType.BOOL;
+      case "BYTES" -> DType.STRING;
+      case "UINT16", "UINT32", "UINT64" -> throw new BadRequest("input '" + input + "': datatype " + name
+          + " is not supported (ONNX Runtime's Java API has no unsigned tensors wider than 8 bits); send INT32 or"
+          + " INT64");
+      default -> throw new BadRequest("input '" + input + "': unknown datatype '" + name + "'; expected one of FP32,"
+          + " FP64, FP16, BF16, INT8, UINT8, INT16, INT32, INT64, BOOL, BYTES");
+    };
+  }
+
+  /** Model metadata: name, versions, platform, inputs and outputs. */
+  static ObjectNode metadata(String model, List<String> versions, Signature signature) {
+    ObjectNode o = F.objectNode();
+    o.put("name", model);
+    ArrayNode vs = o.putArray("versions");
+    versions.forEach(vs::add);
+    o.put("platform", "onnx_onnxv1");
+    o.set("inputs", specs(signature.inputs()));
+    o.set("outputs", specs(signature.outputs()));
+    return o;
+  }
+
+  private static ArrayNode specs(List<TensorSpec> specs) {
+    ArrayNode a = F.arrayNode();
+    for (TensorSpec s : specs) {
+      ObjectNode t = a.addObject();
+      t.put("name", s.name());
+      t.put("datatype", datatype(s.dtype()));
+      ArrayNode shape = t.putArray("shape");
+      if (s.hasShape()) {
+        for (int i = 0; i < s.rank(); i++) {
+          shape.add(s.isDynamic(i) ? -1 : s.dim(i));
+        }
+      } else {
+        shape.add(-1); // any rank: the protocol has no word for it; one variable dimension
+      }
+    }
+    return a;
+  }
+
+  /** Reads one request input into a tensor. */
+  static Tensor tensor(JsonNode input) {
+    String name = input.path("name").asText(null);
+    if (name == null || name.isEmpty()) {
+      throw new BadRequest("an input has no name");
+    }
+    DType dtype = dtype(input.path("datatype").isTextual() ? input.get("datatype").asText() : null, name);
+    JsonNode shapeNode = input.get("shape");
+    if (shapeNode == null || !shapeNode.isArray()) {
+      throw new BadRequest("input '" + name + "' has no shape array");
+    }
+    long[] shape = new long[shapeNode.size()];
+    long count = 1;
+    for (int i = 0; i < shape.length; i++) {
+      JsonNode d = shapeNode.get(i);
+      if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
+        throw new BadRequest("input '" + name + "': shape " + shapeNode + " must hold non-negative integers");
+      }
+      shape[i] = d.asLong();
+      count = Math.multiplyExact(count, shape[i]);
+    }
+    JsonNode data = input.get("data");
+    if (data == null) {
+      throw new BadRequest("input '" + name + "' has no data");
+    }
+    List<JsonNode> flat = new ArrayList<>();
+    flatten(data, flat, name);
+    if (flat.size() != count) {
+      throw new BadRequest("input '" + name + "': shape " + shapeNode + " holds " + count + " elements, data has "
+          + flat.size());
+    }
+    int n = flat.size();
+    switch (dtype) {
+      case FLOAT32 -> {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (float) number(flat.get(i), name);
+        }
+        return Tensor.of(v, shape);
+      }
+      case FLOAT64 -> {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = number(flat.get(i), name);
+        }
+        return Tensor.of(v, shape);
+      }
+      case FLOAT16, BFLOAT16 -> {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (float) number(flat.get(i), name);
+        }
+        return Tensor.ofHalf(dtype, v, shape);
+      }
+      case INT8, UINT8 -> {
+        byte[] v = new byte[n];
+        long lo = dtype == DType.INT8 ? Byte.MIN_VALUE : 0;
+        long hi = dtype == DType.INT8 ? Byte.MAX_VALUE : 255;
+        for (int i = 0; i < n; i++) {
+          v[i] = (byte) integer(flat.get(i), name, lo, hi);
+        }
+        return Tensor.ofBytes(dtype, v, shape);
+      }
+      case INT16 -> {
+        short[] v = new short[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (short) integer(flat.get(i), name, Short.MIN_VALUE, Short.MAX_VALUE);
+        }
+        return Tensor.ofShorts(dtype, v, shape);
+      }
+      case INT32 -> {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (int) integer(flat.get(i), name, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+        return Tensor.of(v, shape);
+      }
+      case INT64 -> {
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = integer(flat.get(i), name, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        return Tensor.of(v, shape);
+      }
+      case BOOL -> {
+        boolean[] v = new boolean[n];
+        for (int i = 0; i < n; i++) {
+          if (!flat.get(i).isBoolean()) {
+            throw new BadRequest("input '" + name + "' (BOOL): element " + i + " is " + flat.get(i) + ", not true or false");
+          }
+          v[i] = flat.get(i).asBoolean();
+        }
+        return Tensor.of(v, shape);
+      }
+      case STRING -> {
+        String[] v = new String[n];
+        for (int i = 0; i < n; i++) {
+          if (!flat.get(i).isTextual()) {
+            throw new BadRequest("input '" + name + "' (BYTES): element " + i + " is " + flat.get(i) + ", not a string");
+          }
+          v[i] = flat.get(i).asText();
+        }
+        return Tensor.of(v, shape);
+      }
+      default -> throw new IllegalStateException(dtype.toString());
+    }
+  }
+
+  private static void flatten(JsonNode node, List<JsonNode> out, String input) {
+    if (node.isArray()) {
+      for (JsonNode e : node) {
+        flatten(e, out, input);
+      }
+    } else if (node.isValueNode() && !node.isNull()) {
+      out.add(node);
+    } else {
+      throw new BadRequest("input '" + input + "': data holds " + node + ", expected numbers, booleans or strings");
+    }
+  }
+
+  private static double number(JsonNode v, String input) {
+    if (!v.isNumber()) {
+      throw new BadRequest("input '" + input + "': " + v + " is not a number");
+    }
+    return v.asDouble();
+  }
+
+  private static long integer(JsonNode v, String input, long lo, long hi) {
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw new BadRequest("input '" + input + "': " + v + " is not an integer");
+    }
+    long x = v.asLong();
+    if (x < lo || x > hi) {
+      throw new BadRequest("input '" + input + "': " + x + " is outside [" + lo + ", " + hi + "]");
+    }
+    return x;
+  }
+
+  /** Writes one output tensor: name, datatype, shape and flat row-major data. */
+  static ObjectNode output(String name, Tensor t) {
+    ObjectNode o = F.objectNode();
+    o.put("name", name);
+    o.put("datatype", datatype(t.dtype()));
+    ArrayNode shape = o.putArray("shape");
+    for (long d : t.shape()) {
+      shape.add(d);
+    }
+    ArrayNode data = o.putArray("data");
+    switch (t.dtype()) {
+      case FLOAT32, FLOAT16, BFLOAT16 -> {
+        for (float f : t.toFloatArray()) {
+          data.add(f);
+        }
+      }
+      case FLOAT64 -> {
+        for (double d : t.toDoubleArray()) {
+          data.add(d);
+        }
+      }
+      case INT8 -> {
+        for (byte b : t.toByteArray()) {
+          data.add(b);
+        }
+      }
+      case UINT8 -> {
+        for (byte b : t.toByteArray()) {
+          data.add(b & 0xff);
+        }
+      }
+      case INT16 -> {
+        for (short s : t.toShortArray()) {
+          data.add(s);
+        }
+      }
+      case INT32 -> {
+        for (int i : t.toIntArray()) {
+          data.add(i);
+        }
+      }
+      case INT64 -> {
+        for (long l : t.toLongArray()) {
+          data.add(l);
+        }
+      }
+      case BOOL -> {
+        for (boolean b : t.toBooleanArray()) {
+          data.add(b);
+        }
+      }
+      case STRING -> {
+        for (String s : t.toStringArray()) {
+          data.add(s);
+        }
+      }
+      default -> throw new IllegalStateException(t.dtype().toString());
+    }
+    return o;
+  }
+}
