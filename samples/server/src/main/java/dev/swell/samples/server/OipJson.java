@@ -123,7 +123,11 @@ final class OipJson {
         throw new BadRequest("input '" + name + "': shape " + shapeNode + " must hold non-negative integers");
       }
       shape[i] = d.asLong();
-      count = Math.multiplyExact(count, shape[i]);
+      try {
+        count = Math.multiplyExact(count, shape[i]);
+      } catch (ArithmeticException e) {
+        throw new BadRequest("input '" + name + "': shape " + shapeNode + " holds more elements than a long counts");
+      }
     }
     JsonNode data = input.get("data");
     if (data == null) {

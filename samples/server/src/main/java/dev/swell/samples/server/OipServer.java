@@ -91,7 +91,7 @@ public final class OipServer implements AutoCloseable {
   private final Map<String, Predictor> predictors = new ConcurrentHashMap<>();
   private volatile boolean accepting = true;
 
-  private OipServer(Swell swell, FileModelRegistry registry, Limits limits, int port) {
+  private OipServer(Swell swell, FileModelRegistry registry, Limits limits, String host, int port) {
     this.swell = swell;
     this.registry = registry;
     QueuedThreadPool threads = new QueuedThreadPool(64, 8);
@@ -103,7 +103,7 @@ public final class OipServer implements AutoCloseable {
     http.setSendDateHeader(false);
     connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setPort(port);
-    connector.setHost("127.0.0.1".equals(System.getProperty("swell.server.host")) ? "127.0.0.1" : null);
+    connector.setHost(host); // null: every interface
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
     server.addConnector(connector);
     server.setHandler(new SizeLimitHandler(limits.maxBodyBytes(), -1) {
@@ -127,7 +127,22 @@ public final class OipServer implements AutoCloseable {
    * @throws IllegalStateException if it cannot start (the port is taken)
    */
   public static OipServer start(Swell swell, FileModelRegistry registry, Limits limits, int port) {
-    OipServer s = new OipServer(swell, registry, limits, port);
+    return start(swell, registry, limits, null, port);
+  }
+
+  /**
+   * Starts a server on one interface.
+   *
+   * @param swell the runtime that loads and serves versions (not closed by the server)
+   * @param registry the registry whose models are served
+   * @param limits the limits
+   * @param host the address to listen on ({@code 127.0.0.1} for this machine only), null for all
+   * @param port the port, 0 for any free one
+   * @return the started server
+   * @throws IllegalStateException if it cannot start (the port is taken)
+   */
+  public static OipServer start(Swell swell, FileModelRegistry registry, Limits limits, String host, int port) {
+    OipServer s = new OipServer(swell, registry, limits, host, port);
     try {
       s.server.start();
     } catch (Exception e) {
@@ -286,8 +301,10 @@ public final class OipServer implements AutoCloseable {
       }
       JsonNode timeout = body.path("parameters").get("timeout");
       if (timeout != null) {
-        if (!timeout.canConvertToLong() || timeout.asLong() <= 0) {
-          return error(response, callback, 400, "parameters.timeout must be a positive number of microseconds");
+        if (!timeout.isIntegralNumber() || !timeout.canConvertToLong() || timeout.asLong() <= 0
+            || timeout.asLong() > Long.MAX_VALUE / 1000) {
+          return error(response, callback, 400, "parameters.timeout must be a positive whole number of microseconds,"
+              + " was " + timeout);
         }
         options.timeout(Duration.ofNanos(Math.multiplyExact(timeout.asLong(), 1000L)));
       }

@@ -60,7 +60,7 @@ class OipConformanceTest {
       expectedV2 = b.predict(NamedTensors.of("x", Tensor.of(X, 1, 4))).output("y").toFloatArray();
     }
     server = OipServer.start(swell, registry, new OipServer.Limits(64 << 10, 4 << 10,
-        java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5)), 0);
+        java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5)), "127.0.0.1", 0);
   }
 
   @AfterAll
@@ -156,6 +156,11 @@ class OipConformanceTest {
     assertError(send("GET", "/v2/models/fraud/infer", null), 405, "POST");
     assertError(send("GET", "/v2/nothing", null), 404, "no route");
     assertError(send("POST", infer, "{\"inputs\":[]}"), 400, "non-empty");
+    // hostile numbers: an element count beyond a long, a timeout beyond Duration's nanoseconds
+    assertError(send("POST", infer, inferBody("FP32", "[4294967296,4294967296,4294967296]", "[1]")), 400,
+        "more elements");
+    assertError(send("POST", infer, "{\"parameters\":{\"timeout\":9223372036854775807},\"inputs\":[{\"name\":\"x\","
+        + "\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}"), 400, "timeout");
     // a body over the limit (64 KiB here)
     String big = inferBody("FP32", "[1,4]", "[1,2,3,4]").replace("\"r-1\"", "\"" + "a".repeat(100_000) + "\"");
     assertError(send("POST", infer, big), 413, "");
