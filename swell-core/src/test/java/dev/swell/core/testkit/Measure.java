@@ -111,4 +111,27 @@ public final class Measure {
     }
     return b.append(" ms").toString();
   }
+
+  /**
+   * Waits as a caller with a deadline waits, on a plain thread: parks until {@code spinNanos}
+   * before the end, then spins; the control for a deadline measurement, showing what this machine
+   * itself loses in the same run.
+   *
+   * @param waitNanos how long to wait
+   * @param spinNanos the spun end of the wait, 0 to park all of it
+   * @return the nanoseconds it took (at least {@code waitNanos})
+   */
+  public static long plainWait(long waitNanos, long spinNanos) {
+    long t0 = System.nanoTime();
+    long deadline = t0 + waitNanos;
+    long park = deadline - spinNanos - System.nanoTime();
+    while (park > 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(park);
+      park = deadline - spinNanos - System.nanoTime();
+    }
+    while (System.nanoTime() - deadline < 0) {
+      Thread.onSpinWait();
+    }
+    return System.nanoTime() - t0;
+  }
 }
