@@ -314,7 +314,6 @@ public final class OipServer implements AutoCloseable {
       o.put("model_name", model);
       o.put("model_version", out.version());
       out.requestId().ifPresent(r -> o.put("id", r));
-      ArrayNode outs = o.putArray("outputs");
       java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
       JsonNode requested = body.get("outputs");
       if (requested != null && requested.isArray()) {
@@ -322,14 +321,15 @@ public final class OipServer implements AutoCloseable {
           wanted.add(r.path("name").asText());
         }
       }
+      for (String w : wanted) { // checked before any output is written
+        if (!out.outputs().names().contains(w)) {
+          return error(response, callback, 400, "the model has no output '" + w + "'; outputs: " + out.outputs().names());
+        }
+      }
+      ArrayNode outs = o.putArray("outputs");
       for (String name : out.outputs().names()) {
         if (wanted.isEmpty() || wanted.contains(name)) {
           outs.add(OipJson.output(name, out.output(name)));
-        }
-      }
-      for (String w : wanted) {
-        if (!out.outputs().names().contains(w)) {
-          return error(response, callback, 400, "the model has no output '" + w + "'; outputs: " + out.outputs().names());
         }
       }
       return json(response, callback, 200, o);
