@@ -18,6 +18,7 @@ import dev.swell.api.spi.BackendConfig;
 import dev.swell.core.Swell;
 import dev.swell.core.testkit.CountingBackendProvider;
 import dev.swell.core.testkit.Measure;
+import dev.swell.core.testkit.PairedLatency;
 import dev.swell.core.testkit.RandomTensors;
 import dev.swell.onnx.testing.MiniLm;
 import dev.swell.onnx.testing.OnnxModels;
@@ -106,43 +107,44 @@ class OnnxRuntimeControlTest {
 
   @Test
   @DisplayName("a running ONNX call is terminated at its deadline: p99 time to the exception within 5 ms of it")
-  void deadlineTerminatesInNativeCode() {
+  void deadlineTerminatesInNativeCode() throws Exception {
     Path slow = OnnxModels.slowChain(dir, 1024, 200);
     NamedTensors in = NamedTensors.of("x", RandomTensors.random(DType.FLOAT32, new SplittableRandom(3), 32, 1024));
     // callers sleeping until the deadline (the default): only measured. Beside a core busy in ONNX
     // Runtime this VM wakes a sleeping thread up to ~3 ms late at p99, Swell or not
-    double[] sleeping = deadlineP99(Swell.builder(), slow, in, 0);
+    PairedLatency sleeping = deadlineRun(Swell.builder(), slow, in, 0);
     // callers spinning the last 4 ms (Swell.Builder.deadlineSpin): on a core when the deadline comes
-    double[] spinning = deadlineP99(Swell.builder().deadlineSpin(Duration.ofMillis(4)), slow, in, 4);
-    System.out.printf("ONNX deadline 50 ms: p99 to DeadlineExceededException %.1f ms sleeping, %.1f ms with deadlineSpin(4 ms);"
-        + " a plain thread waiting the same way: %.1f ms, %.1f ms%n", sleeping[0], spinning[0], sleeping[1], spinning[1]);
-    // as in RuntimeControlTest.deadlines: the claim when a plain thread waiting the same 50 ms the
-    // same way keeps it in this run; when the VM does not, Swell's p99 within 2 ms of the plain one's
-    if (spinning[1] <= 55) {
-      assertThat(spinning[0]).as("p99 ms to DeadlineExceededException (a plain thread: %.1f ms)", spinning[1])
-          .isLessThanOrEqualTo(55);
-    } else {
-      assertThat(spinning[0]).as("p99 ms to DeadlineExceededException over a plain thread's p99 in the same run")
-          .isLessThanOrEqualTo(spinning[1] + 2);
-    }
+    PairedLatency spinning = deadlineRun(Swell.builder().deadlineSpin(Duration.ofMillis(4)), slow, in, 4);
+    System.out.printf("ONNX deadline 50 ms, against raw ONNX Runtime with the same deadline made by hand:%n"
+        + "  sleeping: %s%n  deadlineSpin(4 ms): %s%n", sleeping, spinning);
+    // The claim, p99 within 5 ms of the deadline, judged against a control in the same run: raw ONNX
+    // Runtime with the deadline made by hand (the model on a worker, the caller waiting as Swell's
+    // does, then terminating the run). A plain thread waiting on an idle machine was no control: it
+    // kept 55.6 ms on a busy CI machine where Swell's caller, beside a core busy in the model, took
+    // 60.1 ms; and two p99s of 200 calls differ by a few ms by chance (locally raw 50.1-50.5 ms and
+    // Swell 52.3-53.5 ms in three runs, then 51.0 and 52.0 in the fourth, the same number of calls
+    // over 51 ms on either side, each taken off its core for ~2 ms while it spun)
+    spinning.assertKeepsBound("deadlineSpin(4 ms)", 0.5);
   }
 
   /**
-   * The p99 time to the exception of 200 calls with a 50 ms deadline on a ~190 ms model, and the
-   * p99 of a plain thread waiting 50 ms the same way after each call: {swell, plain} in ms.
+   * 200 calls with a 50 ms deadline on a ~190 ms model, each followed by the same deadline made by
+   * hand on raw ONNX Runtime: the time to the exception, and the control's.
    */
-  private static double[] deadlineP99(Swell.Builder builder, Path slow, NamedTensors in, int spinMs) {
+  private static PairedLatency deadlineRun(Swell.Builder builder, Path slow, NamedTensors in, int spinMs) throws Exception {
+    ExecutorService worker = Executors.newSingleThreadExecutor();
     try (Swell swell = builder.backendConfig(BackendConfig.builder().intraOpThreads(1).build()).build();
-         Predictor p = swell.load(slow)) {
+         Predictor p = swell.load(slow);
+         RawOrt raw = new RawOrt(slow, 1)) {
       long t0 = System.nanoTime();
       p.predict(in);
       double fullMs = (System.nanoTime() - t0) / 1e6;
       assertThat(fullMs).as("the model takes longer than the deadline").isGreaterThan(150);
       RequestOptions fifty = RequestOptions.builder().timeout(Duration.ofMillis(50)).build();
-      for (int i = 0; i < 100; i++) { // the cancel path compiled by the JIT before it is timed (20 were too few)
+      for (int i = 0; i < 100; i++) { // both paths compiled by the JIT before they are timed (20 were too few)
         assertThatThrownBy(() -> p.predict(in, fifty)).isInstanceOf(DeadlineExceededException.class);
+        raw.deadlineByHand(in, 50_000_000L, spinMs * 1_000_000L, worker);
       }
-      // 200 calls: with 60, the "p99" was the single slowest call
       long[] took = new long[200];
       long[] control = new long[took.length];
       System.gc(); // the earlier tests' garbage collected before the run, not during it
@@ -157,19 +159,17 @@ class OnnxRuntimeControlTest {
         }
         took[i] = System.nanoTime() - s;
         assertThat(failure).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("while the model ran");
-        control[i] = Measure.plainWait(50_000_000L, spinMs * 1_000_000L);
+        control[i] = raw.deadlineByHand(in, 50_000_000L, spinMs * 1_000_000L, worker);
       }
       long[] gcAfter = Measure.collections();
-      double p99 = Measure.percentile(took, 99) / 1e6;
-      double controlP99 = Measure.percentile(control, 99) / 1e6;
-      System.out.printf("ONNX deadline: a %.0f ms call with a 50 ms deadline fails after p50 %.1f ms, p99 %.1f ms (%s;"
-              + " %d GCs, %d ms, during the run; a plain thread: p99 %.1f ms, %s)%n", fullMs,
-          Measure.percentile(took, 50) / 1e6, p99, Measure.slowestMillis(took, 5), gcAfter[0] - gcBefore[0],
-          gcAfter[1] - gcBefore[1], controlP99, Measure.slowestMillis(control, 5));
+      System.out.printf("ONNX deadline: a %.0f ms call with a 50 ms deadline, %d GCs (%d ms) during the run%n", fullMs,
+          gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
       // the caller returns at the deadline; the terminated native call ends just behind it
       await().atMost(Duration.ofSeconds(5)).until(() -> OnnxNativeStats.openTensors() == 0
           && OnnxNativeStats.openResults() == 0);
-      return new double[] {p99, controlP99};
+      return new PairedLatency(took, control, 55_000_000L);
+    } finally {
+      worker.shutdownNow();
     }
   }
 

@@ -23,9 +23,17 @@ final class RawOrt implements AutoCloseable {
   private final OrtSession session;
 
   RawOrt(Path model) throws OrtException {
+    this(model, 0);
+  }
+
+  /** With {@code intraOpThreads} threads per call (0: ONNX Runtime's default). */
+  RawOrt(Path model, int intraOpThreads) throws OrtException {
     try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       opts.setCPUArenaAllocator(true);
+      if (intraOpThreads > 0) {
+        opts.setIntraOpNumThreads(intraOpThreads);
+      }
       session = env.createSession(model.toString(), opts);
     }
   }
@@ -54,6 +62,40 @@ final class RawOrt implements AutoCloseable {
       }
     } finally {
       in.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  /**
+   * A deadline made by hand on raw ONNX Runtime, the control for Swell's: the model runs on
+   * {@code worker} while this thread waits as {@link dev.swell.core.testkit.Measure#plainWait}
+   * does, then terminates the run and returns, as a caller at its deadline would. The same threads
+   * are busy the same way as in a Swell call with a deadline, less Swell.
+   *
+   * @return the nanoseconds until this thread returned; the terminated run is joined after that
+   */
+  long deadlineByHand(NamedTensors inputs, long waitNanos, long spinNanos,
+      java.util.concurrent.ExecutorService worker) throws Exception {
+    long t0 = System.nanoTime();
+    try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
+      java.util.concurrent.Future<?> run = worker.submit(() -> {
+        Map<String, OnnxTensor> in = new HashMap<>();
+        try {
+          for (var e : inputs) {
+            in.put(e.getKey(), create(e.getValue()));
+          }
+          session.run(in, options).close();
+        } catch (OrtException terminated) {
+          // the expected end
+        } finally {
+          in.values().forEach(OnnxTensor::close);
+        }
+        return null;
+      });
+      dev.swell.core.testkit.Measure.plainWait(waitNanos - (System.nanoTime() - t0), spinNanos);
+      options.setTerminate(true);
+      long took = System.nanoTime() - t0;
+      run.get();
+      return took;
     }
   }
 

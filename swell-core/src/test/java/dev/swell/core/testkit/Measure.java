@@ -134,4 +134,24 @@ public final class Measure {
     }
     return System.nanoTime() - t0;
   }
+
+  /**
+   * A deadline made by hand on a plain worker, the control for a call with a deadline on a slow
+   * model that waits (as the reference backend's {@code delay_ms} does): the worker waits up to
+   * {@code workNanos} to be stopped, this thread waits as {@link #plainWait} does, stops it and
+   * returns. The same threads wait and wake the same way as in a Swell call, less Swell.
+   *
+   * @return the nanoseconds until this thread returned; the worker is joined after that
+   */
+  public static long deadlineByHand(long waitNanos, long spinNanos, long workNanos,
+      java.util.concurrent.ExecutorService worker) throws Exception {
+    long t0 = System.nanoTime();
+    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.Future<?> run = worker.submit(() -> stop.await(workNanos, java.util.concurrent.TimeUnit.NANOSECONDS));
+    plainWait(waitNanos - (System.nanoTime() - t0), spinNanos);
+    stop.countDown();
+    long took = System.nanoTime() - t0;
+    run.get();
+    return took;
+  }
 }
