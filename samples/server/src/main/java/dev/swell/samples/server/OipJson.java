@@ -86,6 +86,31 @@ final class OipJson {
     return o;
   }
 
+  /**
+   * Triton's model configuration, as much of it as Swell knows and clients read: {@code
+   * max_batch_size} 0 (the dims are the full shapes, -1 where variable), inputs and outputs with
+   * their {@code TYPE_*} data types.
+   */
+  static ObjectNode config(String model, Signature signature) {
+    ObjectNode o = F.objectNode();
+    o.put("name", model).put("platform", "onnxruntime_onnx").put("backend", "onnxruntime").put("max_batch_size", 0);
+    o.set("input", configSpecs(signature.inputs()));
+    o.set("output", configSpecs(signature.outputs()));
+    return o;
+  }
+
+  private static ArrayNode configSpecs(List<TensorSpec> specs) {
+    ArrayNode a = F.arrayNode();
+    for (JsonNode s : specs(specs)) {
+      String datatype = s.get("datatype").asText();
+      ObjectNode t = a.addObject();
+      t.put("name", s.get("name").asText());
+      t.put("data_type", "TYPE_" + ("BYTES".equals(datatype) ? "STRING" : datatype));
+      t.set("dims", s.get("shape"));
+    }
+    return a;
+  }
+
   private static ArrayNode specs(List<TensorSpec> specs) {
     ArrayNode a = F.arrayNode();
     for (TensorSpec s : specs) {
@@ -104,8 +129,17 @@ final class OipJson {
     return a;
   }
 
-  /** Reads one request input into a tensor. */
-  static Tensor tensor(JsonNode input) {
+  /**
+   * Reads one request input into a tensor, from its JSON {@code data} or, with
+   * {@code parameters.binary_data_size}, from the front of the binary part of the body.
+   *
+   * @param input the input's JSON object
+   * @param binary the bytes after the JSON header not read yet (empty without binary data)
+   */
+  static Tensor tensor(JsonNode input, java.nio.ByteBuffer binary) {
+    if (!input.isObject()) {
+      throw new BadRequest("each input must be a JSON object, was " + input);
+    }
     String name = input.path("name").asText(null);
     if (name == null || name.isEmpty()) {
       throw new BadRequest("an input has no name");
@@ -130,8 +164,19 @@ final class OipJson {
       }
     }
     JsonNode data = input.get("data");
+    JsonNode size = input.path("parameters").get("binary_data_size");
+    if (data != null && size != null) {
+      throw new BadRequest("input '" + name + "' sets both data and parameters.binary_data_size; set one");
+    }
+    if (size != null) {
+      if (!size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
+        throw new BadRequest("input '" + name + "': parameters.binary_data_size must be a non-negative integer, was "
+            + size);
+      }
+      return OipBinary.read(name, dtype, shape, count, size.asLong(), binary);
+    }
     if (data == null) {
-      throw new BadRequest("input '" + name + "' has no data");
+      throw new BadRequest("input '" + name + "' has neither data nor parameters.binary_data_size");
     }
     List<JsonNode> flat = new ArrayList<>();
     flatten(data, flat, name);

@@ -13,6 +13,7 @@ import dev.swell.api.NamedTensors;
 import dev.swell.api.OverloadException;
 import dev.swell.api.Prediction;
 import dev.swell.api.Predictor;
+import dev.swell.api.Priority;
 import dev.swell.api.RequestOptions;
 import dev.swell.api.Tensor;
 import dev.swell.api.VersionSelector;
@@ -62,8 +63,25 @@ public final class OipServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OipServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Every route the server answers, as "METHOD /template" ({@code /openapi.json} describes the
+   * same set; a test holds them equal). GET routes also answer HEAD.
+   */
+  static final List<String> ROUTES = List.of(
+      "GET /v2/health/live", "GET /v2/health/ready", "GET /v2", "GET /v2/models/stats",
+      "GET /v2/models/{model}", "GET /v2/models/{model}/versions/{version}",
+      "GET /v2/models/{model}/ready", "GET /v2/models/{model}/versions/{version}/ready",
+      "GET /v2/models/{model}/config", "GET /v2/models/{model}/versions/{version}/config",
+      "GET /v2/models/{model}/stats", "GET /v2/models/{model}/versions/{version}/stats",
+      "POST /v2/models/{model}/infer", "POST /v2/models/{model}/versions/{version}/infer",
+      "GET /metrics", "GET /openapi.json", "GET /admin/models", "PUT /admin/models/{model}/aliases/{alias}",
+      "POST /admin/models/{model}/aliases/{alias}/rollback");
+
+  /** The protocol extensions served, as {@code GET /v2} lists them. */
+  static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_configuration", "statistics",
+      "parameters");
   private static final Pattern MODEL = Pattern.compile(
-      "/v2/models/([A-Za-z0-9][A-Za-z0-9._-]*)(?:/versions/([A-Za-z0-9][A-Za-z0-9.+_-]*))?(/ready|/infer)?");
+      "/v2/models/([A-Za-z0-9][A-Za-z0-9._-]*)(?:/versions/([A-Za-z0-9][A-Za-z0-9.+_-]*))?(/ready|/infer|/config|/stats)?");
 
   /**
    * The server's limits.
@@ -89,11 +107,23 @@ public final class OipServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final Map<String, Predictor> predictors = new ConcurrentHashMap<>();
+  private final OipStats stats = new OipStats();
+  private final AdminRoutes admin;
+  private final Limits limits;
+  private final Access access;
+  private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus; // null: no /metrics
+  private final double logSample;
   private volatile boolean accepting = true;
 
-  private OipServer(Swell swell, FileModelRegistry registry, Limits limits, String host, int port) {
+  private OipServer(Swell swell, FileModelRegistry registry, Limits limits, Access access, String host, int port,
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus, double logSample) {
     this.swell = swell;
+    this.access = access;
+    this.prometheus = prometheus;
+    this.logSample = logSample;
     this.registry = registry;
+    this.limits = limits;
+    this.admin = new AdminRoutes(registry);
     QueuedThreadPool threads = new QueuedThreadPool(64, 8);
     threads.setName("oip");
     server = new Server(threads);
@@ -142,13 +172,148 @@ public final class OipServer implements AutoCloseable {
    * @throws IllegalStateException if it cannot start (the port is taken)
    */
   public static OipServer start(Swell swell, FileModelRegistry registry, Limits limits, String host, int port) {
-    OipServer s = new OipServer(swell, registry, limits, host, port);
+    return start(swell, registry, limits, Access.open(), host, port);
+  }
+
+  /**
+   * Starts a server on one interface with access control: tokens, the admin API, a rate limit.
+   *
+   * @param swell the runtime that loads and serves versions (not closed by the server)
+   * @param registry the registry whose models are served
+   * @param limits the limits
+   * @param access who may call what, and how often
+   * @param host the address to listen on ({@code 127.0.0.1} for this machine only), null for all
+   * @param port the port, 0 for any free one
+   * @return the started server
+   * @throws IllegalStateException if it cannot start (the port is taken)
+   */
+  public static OipServer start(Swell swell, FileModelRegistry registry, Limits limits, Access access, String host,
+      int port) {
+    return builder(swell, registry).limits(limits).access(access).host(host).port(port).start();
+  }
+
+  /**
+   * Starts configuring a server.
+   *
+   * @param swell the runtime that loads and serves versions (not closed by the server)
+   * @param registry the registry whose models are served
+   * @return a builder
+   */
+  public static Builder builder(Swell swell, FileModelRegistry registry) {
+    return new Builder(swell, registry);
+  }
+
+  /** Configures and starts an {@link OipServer}. */
+  public static final class Builder {
+    private final Swell swell;
+    private final FileModelRegistry registry;
+    private Limits limits = Limits.defaults();
+    private Access access = Access.open();
+    private String host;
+    private int port = 8000;
+    private io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
+    private double logSample;
+
+    private Builder(Swell swell, FileModelRegistry registry) {
+      this.swell = java.util.Objects.requireNonNull(swell, "swell");
+      this.registry = java.util.Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * Sets the limits (default {@link Limits#defaults()}).
+     *
+     * @param limits the limits
+     * @return this builder
+     */
+    public Builder limits(Limits limits) {
+      this.limits = java.util.Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Sets who may call what (default {@link Access#open()}).
+     *
+     * @param access the policy
+     * @return this builder
+     */
+    public Builder access(Access access) {
+      this.access = java.util.Objects.requireNonNull(access, "access");
+      return this;
+    }
+
+    /**
+     * Sets the interface to listen on (default: all).
+     *
+     * @param host an address such as {@code 127.0.0.1}, null for all
+     * @return this builder
+     */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /**
+     * Sets the port (default 8000).
+     *
+     * @param port the port, 0 for any free one
+     * @return this builder
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("the port must be within [0, 65535], was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Serves {@code GET /metrics} from this registry, and records each request in it
+     * ({@code swell_http_server_requests_seconds}, a histogram by route, method and status).
+     * Give the same registry to {@code Swell.builder().meterRegistry(...)} for Swell's meters.
+     *
+     * @param prometheus the registry
+     * @return this builder
+     */
+    public Builder metrics(io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus) {
+      this.prometheus = prometheus;
+      return this;
+    }
+
+    /**
+     * Logs a sample of requests as JSON lines (logger {@code dev.swell.samples.server.requests},
+     * INFO): time, method, route, model, version, status, latency and request id. Answers of 500
+     * and above are always logged.
+     *
+     * @param fraction from 0 (only server errors, the default) to 1 (every request)
+     * @return this builder
+     */
+    public Builder requestLog(double fraction) {
+      if (!(fraction >= 0 && fraction <= 1)) {
+        throw new IllegalArgumentException("the request log's fraction must be within [0, 1], was " + fraction);
+      }
+      this.logSample = fraction;
+      return this;
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @return the started server
+     * @throws IllegalStateException if it cannot start (the port is taken)
+     */
+    public OipServer start() {
+      return OipServer.startServer(new OipServer(swell, registry, limits, access, host, port, prometheus, logSample));
+    }
+  }
+
+  private static OipServer startServer(OipServer s) {
+    int port = s.connector.getPort();
     try {
       s.server.start();
     } catch (Exception e) {
       throw new IllegalStateException("the server did not start on port " + port + ": " + e.getMessage(), e);
     }
-    log.info("Open Inference Protocol server on port {}", s.port());
+    log.info("Open Inference Protocol server on port {} ({})", s.port(), s.access);
     return s;
   }
 
@@ -199,6 +364,14 @@ public final class OipServer implements AutoCloseable {
   private final class Routes extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+      if (prometheus == null && logSample == 0) {
+        return route(request, response, callback);
+      }
+      long t0 = System.nanoTime();
+      return route(request, response, new Observed(request, response, callback, t0));
+    }
+
+    private boolean route(Request request, Response response, Callback callback) {
       String path = Request.getPathInContext(request);
       String method = request.getMethod();
       try {
@@ -209,15 +382,49 @@ public final class OipServer implements AutoCloseable {
           return get(method) && json(response, callback, accepting ? 200 : 503,
               JSON.createObjectNode().put("ready", accepting));
         }
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        long retryAfter = access.take(authorization, Request.getRemoteAddr(request));
+        if (retryAfter > 0) {
+          response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfter);
+          return error(response, callback, 429, "too many requests from this client; retry after " + retryAfter + " s");
+        }
+        if (path.startsWith("/admin/") || path.equals("/admin")) {
+          if (!access.adminEnabled()) {
+            return error(response, callback, 404, "the admin API is off: start the server with an admin token");
+          }
+          if (!access.isAdmin(authorization)) {
+            return unauthorized(response, callback, "the admin API needs the admin bearer token");
+          }
+          return admin.handle(request, response, callback, path, method);
+        }
+        if (!access.mayInfer(authorization)) {
+          return unauthorized(response, callback, "this server needs a bearer token (Authorization: Bearer ...)");
+        }
+        if (path.equals("/openapi.json")) {
+          return get(method) && openApi(response, callback);
+        }
+        if (path.equals("/metrics")) {
+          if (prometheus == null) {
+            return error(response, callback, 404, "this server has no metrics registry");
+          }
+          get(method);
+          response.setStatus(200);
+          response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+          response.write(true, ByteBuffer.wrap(prometheus.scrape().getBytes(StandardCharsets.UTF_8)), callback);
+          return true;
+        }
         if (path.equals("/v2")) {
           ObjectNode o = JSON.createObjectNode().put("name", "swell").put("version", Swell.version());
-          o.putArray("extensions");
+          ArrayNode extensions = o.putArray("extensions");
+          EXTENSIONS.forEach(extensions::add);
           return get(method) && json(response, callback, 200, o);
+        }
+        if (path.equals("/v2/models/stats")) { // all models' statistics (no model may be named "stats")
+          return get(method) && json(response, callback, 200, stats.json(null, v -> true));
         }
         Matcher m = MODEL.matcher(path);
         if (!m.matches()) {
-          return error(response, callback, 404, "no route " + path + "; see /v2/models/{model}[/versions/{version}]"
-              + "[/ready|/infer] and /v2/health/{live,ready}");
+          return error(response, callback, 404, "no route " + path + "; the routes are in /openapi.json");
         }
         String model = m.group(1);
         String version = m.group(2);
@@ -235,12 +442,26 @@ public final class OipServer implements AutoCloseable {
         if ("/ready".equals(action)) {
           return json(response, callback, 200, JSON.createObjectNode().put("name", model).put("ready", true));
         }
+        if ("/config".equals(action)) {
+          return json(response, callback, 200, OipJson.config(model, p.signature()));
+        }
+        if ("/stats".equals(action)) {
+          String only = version == null ? null : p.version();
+          return json(response, callback, 200, stats.json(model, v -> only == null || only.equals(v)));
+        }
         List<String> versions = registry.versions(model).stream().map(SemVer::toString).toList();
         return json(response, callback, 200, OipJson.metadata(model, versions, p.signature()));
+      } catch (TooLarge e) {
+        return error(response, callback, 413, e.getMessage());
+      } catch (UnsupportedEncoding e) {
+        response.getHeaders().put(HttpHeader.ACCEPT_ENCODING, "gzip, deflate");
+        return error(response, callback, 415, e.getMessage());
       } catch (MethodNotAllowed e) {
         return error(response, callback, 405, path + " takes GET, not " + method);
       } catch (OipJson.BadRequest | InvalidInputException | IllegalArgumentException e) {
         return error(response, callback, 400, e.getMessage());
+      } catch (dev.swell.api.IntegrityException | dev.swell.registry.RegistryConflictException e) {
+        return error(response, callback, 409, e.getMessage());
       } catch (ModelNotFoundException e) {
         return error(response, callback, 404, e.getMessage());
       } catch (OverloadException e) {
@@ -264,75 +485,399 @@ public final class OipServer implements AutoCloseable {
     }
 
     private boolean infer(Request request, Response response, Callback callback, String model, String version) {
+      long t0 = System.nanoTime();
+      request.setAttribute(SERVED_MODEL, model);
+      Predictor p = predictor(model, version); // an unknown model or version: 404 before the body is read
+      try {
+        return inferOrThrow(request, response, callback, model, p, t0);
+      } catch (RuntimeException e) {
+        stats.failure(model, e instanceof Served s ? s.version : p.version(), System.nanoTime() - t0);
+        throw e instanceof Served s ? s.cause : e;
+      }
+    }
+
+    private boolean inferOrThrow(Request request, Response response, Callback callback, String model, Predictor p,
+        long t0) {
+      byte[] raw = body(request);
+      int headerLength = headerLength(request, raw.length);
       JsonNode body;
-      try (InputStream in = Content.Source.asInputStream(request)) {
-        body = JSON.readTree(in);
+      try {
+        body = JSON.readTree(raw, 0, headerLength);
       } catch (JsonProcessingException e) {
-        return error(response, callback, 400, "the body is not JSON: " + e.getOriginalMessage());
+        throw new OipJson.BadRequest("the body is not JSON: " + e.getOriginalMessage()
+            + (headerLength == raw.length ? " (binary data needs the Inference-Header-Content-Length header)" : ""));
       } catch (java.io.IOException e) {
-        // the size limit's refusal surfaces here as an I/O failure of the body
-        String why = String.valueOf(e.getMessage());
-        if (why.contains("413") || why.toLowerCase(java.util.Locale.ROOT).contains("too large")) {
-          return error(response, callback, 413, "the body is larger than the server accepts");
-        }
-        return error(response, callback, 400, "the body could not be read: " + why);
+        throw new OipJson.BadRequest("the body could not be read: " + e.getMessage());
       }
       if (body == null || !body.isObject()) {
-        return error(response, callback, 400, "the body must be a JSON object with \"inputs\"");
+        throw new OipJson.BadRequest("the body must be a JSON object with \"inputs\"");
       }
       JsonNode inputs = body.get("inputs");
       if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
-        return error(response, callback, 400, "\"inputs\" must be a non-empty array");
+        throw new OipJson.BadRequest("\"inputs\" must be a non-empty array");
       }
+      ByteBuffer binary = ByteBuffer.wrap(raw, headerLength, raw.length - headerLength).slice();
       NamedTensors.Builder b = NamedTensors.builder();
       java.util.Set<String> names = new java.util.HashSet<>();
+      long rows = 1;
       for (JsonNode input : inputs) {
-        Tensor t = OipJson.tensor(input);
+        Tensor t = OipJson.tensor(input, binary);
         String name = input.get("name").asText();
         if (!names.add(name)) {
-          return error(response, callback, 400, "input '" + name + "' is given twice");
+          throw new OipJson.BadRequest("input '" + name + "' is given twice");
+        }
+        if (names.size() == 1 && t.rank() > 0) {
+          rows = t.dim(0);
         }
         b.put(name, t);
       }
-      RequestOptions.Builder options = RequestOptions.builder();
-      JsonNode id = body.get("id");
-      if (id != null && id.isTextual()) {
-        options.requestId(id.asText());
+      if (binary.hasRemaining()) {
+        throw new OipJson.BadRequest(binary.remaining() + " bytes follow the last binary input; binary_data_size and"
+            + " Inference-Header-Content-Length must account for every byte");
       }
-      JsonNode timeout = body.path("parameters").get("timeout");
-      if (timeout != null) {
-        if (!timeout.isIntegralNumber() || !timeout.canConvertToLong() || timeout.asLong() <= 0
-            || timeout.asLong() > Long.MAX_VALUE / 1000) {
-          return error(response, callback, 400, "parameters.timeout must be a positive whole number of microseconds,"
-              + " was " + timeout);
-        }
-        options.timeout(Duration.ofNanos(Math.multiplyExact(timeout.asLong(), 1000L)));
+      RequestOptions options = options(body);
+      options.requestId().ifPresent(id -> request.setAttribute(REQUEST_ID, id));
+      Outputs outputs = Outputs.of(body);
+      long t1 = System.nanoTime();
+      Prediction out = p.predict(b.build(), options);
+      long t2 = System.nanoTime();
+      request.setAttribute(SERVED_VERSION, out.version());
+      try {
+        outputs.check(out);
+        writeInference(response, callback, model, out, outputs);
+      } catch (RuntimeException e) {
+        throw new Served(out.version(), e);
       }
-      Predictor p = predictor(model, version);
-      Prediction out = p.predict(b.build(), options.build());
-      ObjectNode o = JSON.createObjectNode();
-      o.put("model_name", model);
-      o.put("model_version", out.version());
-      out.requestId().ifPresent(r -> o.put("id", r));
-      java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+      stats.success(model, out.version(), rows, out.cached(), t1 - t0, t2 - t1, System.nanoTime() - t2);
+      return true;
+    }
+  }
+
+  /** A failure after a version served: counted against that version. */
+  private static final class Served extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String version;
+    final RuntimeException cause;
+
+    Served(String version, RuntimeException cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.version = version;
+      this.cause = cause;
+    }
+  }
+
+  /** The body, decompressed when it says gzip or deflate, never more than the body limit. */
+  private byte[] body(Request request) {
+    String encoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
+    try (InputStream in = decoded(Content.Source.asInputStream(request), encoding)) {
+      byte[] raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, limits.maxBodyBytes()) + 1);
+      if (raw.length > limits.maxBodyBytes()) {
+        throw new TooLarge();
+      }
+      return raw;
+    } catch (java.util.zip.ZipException e) {
+      throw new OipJson.BadRequest("the body is not " + encoding + " data: " + e.getMessage());
+    } catch (java.io.IOException e) {
+      // the size limit's refusal of the raw body surfaces here as an I/O failure
+      String why = String.valueOf(e.getMessage());
+      if (why.contains("413") || why.toLowerCase(java.util.Locale.ROOT).contains("too large")) {
+        throw new TooLarge();
+      }
+      throw new OipJson.BadRequest("the body could not be read: " + why);
+    }
+  }
+
+  private static InputStream decoded(InputStream in, String encoding) throws java.io.IOException {
+    if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
+      return in;
+    }
+    if (encoding.equalsIgnoreCase("gzip")) {
+      return new java.util.zip.GZIPInputStream(in);
+    }
+    if (encoding.equalsIgnoreCase("deflate")) {
+      return new java.util.zip.InflaterInputStream(in);
+    }
+    in.close();
+    throw new UnsupportedEncoding(encoding);
+  }
+
+  /** The length of the JSON part: Inference-Header-Content-Length, or the whole body. */
+  private static int headerLength(Request request, int bodyLength) {
+    String h = request.getHeaders().get("Inference-Header-Content-Length");
+    if (h == null) {
+      return bodyLength;
+    }
+    long n;
+    try {
+      n = Long.parseLong(h.trim());
+    } catch (NumberFormatException e) {
+      throw new OipJson.BadRequest("Inference-Header-Content-Length must be a number of bytes, was '" + h + "'");
+    }
+    if (n == 0) {
+      throw new OipJson.BadRequest("Inference-Header-Content-Length 0 (a raw binary request) is not supported; send"
+          + " the JSON header before the binary data");
+    }
+    if (n < 0 || n > bodyLength) {
+      throw new OipJson.BadRequest("Inference-Header-Content-Length must be within [1, " + bodyLength
+          + "] (the body's length), was " + n);
+    }
+    return (int) n;
+  }
+
+  /** The request's parameters: timeout in µs as the deadline, priority (0 or 1 high, more low), id. */
+  private static RequestOptions options(JsonNode body) {
+    RequestOptions.Builder options = RequestOptions.builder();
+    JsonNode id = body.get("id");
+    if (id != null && !id.isNull()) {
+      if (!id.isTextual()) {
+        throw new OipJson.BadRequest("id must be a string, was " + id);
+      }
+      options.requestId(id.asText());
+    }
+    JsonNode parameters = body.get("parameters");
+    if (parameters != null && !parameters.isObject()) {
+      throw new OipJson.BadRequest("parameters must be an object, was " + parameters);
+    }
+    JsonNode timeout = body.path("parameters").get("timeout");
+    if (timeout != null) {
+      if (!timeout.isIntegralNumber() || !timeout.canConvertToLong() || timeout.asLong() <= 0
+          || timeout.asLong() > Long.MAX_VALUE / 1000) {
+        throw new OipJson.BadRequest("parameters.timeout must be a positive whole number of microseconds, was "
+            + timeout);
+      }
+      options.timeout(Duration.ofNanos(Math.multiplyExact(timeout.asLong(), 1000L)));
+    }
+    JsonNode priority = body.path("parameters").get("priority");
+    if (priority != null) {
+      if (!priority.isIntegralNumber() || !priority.canConvertToLong() || priority.asLong() < 0) {
+        throw new OipJson.BadRequest("parameters.priority must be a non-negative integer (0: default, 1: highest),"
+            + " was " + priority);
+      }
+      options.priority(priority.asLong() <= 1 ? Priority.HIGH : Priority.LOW);
+    }
+    return options.build();
+  }
+
+  /** Which outputs the request asks for, and which of them as binary data. */
+  private record Outputs(java.util.Map<String, Boolean> wanted, boolean binaryByDefault) {
+    static Outputs of(JsonNode body) {
+      JsonNode all = body.path("parameters").get("binary_data_output");
+      if (all != null && !all.isBoolean()) {
+        throw new OipJson.BadRequest("parameters.binary_data_output must be true or false, was " + all);
+      }
+      java.util.Map<String, Boolean> wanted = new java.util.LinkedHashMap<>();
       JsonNode requested = body.get("outputs");
-      if (requested != null && requested.isArray()) {
+      if (requested != null) {
+        if (!requested.isArray()) {
+          throw new OipJson.BadRequest("outputs must be an array, was " + requested);
+        }
         for (JsonNode r : requested) {
-          wanted.add(r.path("name").asText());
+          String name = r.path("name").asText("");
+          if (name.isEmpty()) {
+            throw new OipJson.BadRequest("a requested output has no name");
+          }
+          JsonNode binary = r.path("parameters").get("binary_data");
+          if (binary != null && !binary.isBoolean()) {
+            throw new OipJson.BadRequest("output '" + name + "': parameters.binary_data must be true or false, was "
+                + binary);
+          }
+          wanted.put(name, binary == null ? null : binary.asBoolean());
         }
       }
-      for (String w : wanted) { // checked before any output is written
+      return new Outputs(wanted, all != null && all.asBoolean());
+    }
+
+    void check(Prediction out) {
+      for (String w : wanted.keySet()) { // before any output is written
         if (!out.outputs().names().contains(w)) {
-          return error(response, callback, 400, "the model has no output '" + w + "'; outputs: " + out.outputs().names());
+          throw new OipJson.BadRequest("the model has no output '" + w + "'; outputs: " + out.outputs().names());
         }
       }
-      ArrayNode outs = o.putArray("outputs");
-      for (String name : out.outputs().names()) {
-        if (wanted.isEmpty() || wanted.contains(name)) {
-          outs.add(OipJson.output(name, out.output(name)));
+    }
+
+    java.util.List<String> names(Prediction out) {
+      return wanted.isEmpty() ? new java.util.ArrayList<>(out.outputs().names()) : new java.util.ArrayList<>(wanted.keySet());
+    }
+
+    boolean binary(String name) {
+      Boolean b = wanted.get(name);
+      return b == null ? binaryByDefault : b;
+    }
+  }
+
+  private static void writeInference(Response response, Callback callback, String model, Prediction out,
+      Outputs outputs) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("model_name", model);
+    o.put("model_version", out.version());
+    out.requestId().ifPresent(r -> o.put("id", r));
+    ArrayNode outs = o.putArray("outputs");
+    List<ByteBuffer> binary = new java.util.ArrayList<>();
+    long binaryBytes = 0;
+    for (String name : outputs.names(out)) {
+      Tensor t = out.output(name);
+      if (outputs.binary(name)) {
+        ByteBuffer bytes = OipBinary.bytes(t);
+        ObjectNode d = outs.addObject().put("name", name).put("datatype", OipJson.datatype(t.dtype()));
+        ArrayNode shape = d.putArray("shape");
+        for (long dim : t.shape()) {
+          shape.add(dim);
         }
+        d.putObject("parameters").put("binary_data_size", bytes.remaining());
+        binary.add(bytes);
+        binaryBytes += bytes.remaining();
+      } else {
+        outs.add(OipJson.output(name, t));
       }
-      return json(response, callback, 200, o);
+    }
+    byte[] header;
+    try {
+      header = JSON.writeValueAsBytes(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    response.setStatus(200);
+    if (binaryBytes == 0) {
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.write(true, ByteBuffer.wrap(header), callback);
+      return;
+    }
+    ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(header.length + binaryBytes));
+    all.put(header);
+    binary.forEach(all::put);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+    response.getHeaders().put("Inference-Header-Content-Length", header.length);
+    response.write(true, all.flip(), callback);
+  }
+
+  /** A body over the limit once decompressed. */
+  private static final class TooLarge extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge() {
+      super("the body is larger than the server accepts", null, false, false);
+    }
+  }
+
+  /** A Content-Encoding the server cannot decode. */
+  private static final class UnsupportedEncoding extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UnsupportedEncoding(String encoding) {
+      super("Content-Encoding '" + encoding + "' is not supported; send gzip, deflate or identity", null, false, false);
+    }
+  }
+
+  private static final String SERVED_MODEL = "swell.model";
+  private static final String SERVED_VERSION = "swell.version";
+  private static final String REQUEST_ID = "swell.id";
+  private static final Logger requests = LoggerFactory.getLogger("dev.swell.samples.server.requests");
+  private static final byte[] OPENAPI = openApiBytes();
+
+  private static byte[] openApiBytes() {
+    try (InputStream in = OipServer.class.getResourceAsStream("openapi.json")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.json is missing from the jar");
+      }
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static boolean openApi(Response response, Callback callback) {
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(OPENAPI), callback);
+    return true;
+  }
+
+  /** The route a path takes, as a bounded label for metrics and logs (never the model's name). */
+  static String routeOf(String path) {
+    if (path.startsWith("/v2/health/") || path.equals("/v2") || path.equals("/metrics") || path.equals("/openapi.json")
+        || path.equals("/v2/models/stats") || path.equals("/admin/models")) {
+      return path;
+    }
+    if (path.startsWith("/admin/")) {
+      return path.endsWith("/rollback") ? "/admin/models/{model}/aliases/{alias}/rollback"
+          : "/admin/models/{model}/aliases/{alias}";
+    }
+    Matcher m = MODEL.matcher(path);
+    if (!m.matches()) {
+      return "other";
+    }
+    return "/v2/models/{model}" + (m.group(2) == null ? "" : "/versions/{version}")
+        + (m.group(3) == null ? "" : m.group(3));
+  }
+
+  /** Records a request when its answer is written: the latency histogram and the sampled log line. */
+  private final class Observed implements Callback {
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final long t0;
+
+    Observed(Request request, Response response, Callback callback, long t0) {
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.t0 = t0;
+    }
+
+    @Override
+    public void succeeded() {
+      record();
+      callback.succeeded();
+    }
+
+    @Override
+    public void failed(Throwable x) {
+      record();
+      callback.failed(x);
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return callback.getInvocationType();
+    }
+
+    private void record() {
+      try {
+        long nanos = System.nanoTime() - t0;
+        int status = response.getStatus();
+        String route = routeOf(Request.getPathInContext(request));
+        if (prometheus != null) {
+          io.micrometer.core.instrument.Timer.builder("swell.http.server.requests")
+              .description("HTTP requests by route, method and status")
+              .tags("route", route, "method", request.getMethod(), "status", String.valueOf(status))
+              .publishPercentileHistogram()
+              .register(prometheus)
+              .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        if (status >= 500 || (logSample > 0 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() < logSample)) {
+          ObjectNode line = JSON.createObjectNode()
+              .put("time", java.time.Instant.now().toString())
+              .put("method", request.getMethod())
+              .put("route", route)
+              .put("status", status)
+              .put("latency_ms", Math.round(nanos / 1e4) / 100.0);
+          Object model = request.getAttribute(SERVED_MODEL);
+          if (model != null) {
+            line.put("model", model.toString());
+          }
+          Object version = request.getAttribute(SERVED_VERSION);
+          if (version != null) {
+            line.put("version", version.toString());
+          }
+          Object id = request.getAttribute(REQUEST_ID);
+          if (id != null) {
+            line.put("id", id.toString());
+          }
+          requests.info("{}", line);
+        }
+      } catch (RuntimeException e) {
+        log.warn("recording a request: {}", e.toString()); // never fails the answer
+      }
     }
   }
 
@@ -340,7 +885,7 @@ public final class OipServer implements AutoCloseable {
     private static final long serialVersionUID = 1L;
   }
 
-  private static boolean json(Response response, Callback callback, int status, JsonNode body) {
+  static boolean json(Response response, Callback callback, int status, JsonNode body) {
     byte[] bytes;
     try {
       bytes = JSON.writeValueAsBytes(body);
@@ -353,7 +898,12 @@ public final class OipServer implements AutoCloseable {
     return true;
   }
 
-  private static boolean error(Response response, Callback callback, int status, String message) {
+  private static boolean unauthorized(Response response, Callback callback, String message) {
+    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+    return error(response, callback, 401, message);
+  }
+
+  static boolean error(Response response, Callback callback, int status, String message) {
     return json(response, callback, status, JSON.createObjectNode().put("error", message));
   }
 

@@ -2,12 +2,25 @@ package dev.swell.samples.server;
 
 import dev.swell.core.Swell;
 import dev.swell.registry.FileModelRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Runs the Open Inference Protocol server over a registry folder:
  * {@code ServerMain REGISTRY_DIR [PORT]} (default port 8000). On SIGTERM it stops accepting, lets
  * requests in flight finish (up to the stop timeout), then closes Swell, in one shutdown hook.
+ *
+ * <p>Access from the environment: {@code SWELL_ADMIN_TOKEN_FILE} (or {@code SWELL_ADMIN_TOKEN})
+ * turns the admin API on, {@code SWELL_INFERENCE_TOKEN_FILE} (or {@code SWELL_INFERENCE_TOKEN})
+ * puts inference behind a token, {@code SWELL_RATE_LIMIT=PER_SECOND[/BURST]} limits each client.
+ * A file is read once, its surrounding whitespace dropped (a Kubernetes secret mounted as a file).
+ * {@code SWELL_REQUEST_LOG} is the fraction of requests logged as JSON lines (default 0.01; server
+ * errors always). {@code GET /metrics} serves Swell's and the server's meters to Prometheus.
  */
 public final class ServerMain {
 
@@ -24,14 +37,84 @@ public final class ServerMain {
       System.err.println("usage: ServerMain REGISTRY_DIR [PORT]");
       System.exit(2);
     }
-    int port = args.length == 2 ? Integer.parseInt(args[1]) : 8000;
+    int port;
+    Access access;
+    try {
+      port = args.length == 2 ? Integer.parseInt(args[1]) : 8000;
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("the port must be within [0, 65535], was " + port);
+      }
+      access = access(System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("ServerMain: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    double logSample;
+    try {
+      logSample = Double.parseDouble(System.getenv().getOrDefault("SWELL_REQUEST_LOG", "0.01"));
+    } catch (NumberFormatException e) {
+      System.err.println("ServerMain: SWELL_REQUEST_LOG must be a fraction within [0, 1]");
+      System.exit(2);
+      return;
+    }
     FileModelRegistry registry = FileModelRegistry.open(Path.of(args[0]));
-    Swell swell = Swell.builder().repository(registry).build();
-    OipServer server = OipServer.start(swell, registry, OipServer.Limits.defaults(), port);
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Swell swell = Swell.builder().repository(registry).meterRegistry(prometheus).build();
+    OipServer server = OipServer.builder(swell, registry).access(access).port(port).metrics(prometheus)
+        .requestLog(logSample).start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       swell.close();
     }, "oip-shutdown"));
     server.join();
+  }
+
+  /**
+   * Reads the access policy from environment variables.
+   *
+   * @param env the environment
+   * @return the policy
+   * @throws IllegalArgumentException when a variable is malformed or a token file unreadable
+   */
+  static Access access(Map<String, String> env) {
+    Access.Builder b = Access.builder();
+    String admin = token(env, "SWELL_ADMIN_TOKEN");
+    if (admin != null) {
+      b.adminToken(admin);
+    }
+    String inference = token(env, "SWELL_INFERENCE_TOKEN");
+    if (inference != null) {
+      b.inferenceToken(inference);
+    }
+    String rate = env.get("SWELL_RATE_LIMIT");
+    if (rate != null && !rate.isBlank()) {
+      String[] parts = rate.trim().split("/", -1);
+      try {
+        double perSecond = Double.parseDouble(parts[0]);
+        long burst = parts.length > 1 ? Long.parseLong(parts[1]) : Math.max(1, (long) Math.ceil(perSecond));
+        if (parts.length > 2) {
+          throw new NumberFormatException();
+        }
+        b.rateLimit(perSecond, burst);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("SWELL_RATE_LIMIT must be PER_SECOND[/BURST], e.g. 1000/2000, was '" + rate
+            + "'");
+      }
+    }
+    return b.build();
+  }
+
+  private static String token(Map<String, String> env, String name) {
+    String file = env.get(name + "_FILE");
+    if (file != null && !file.isBlank()) {
+      try {
+        return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new IllegalArgumentException(name + "_FILE names a file that cannot be read: " + file);
+      }
+    }
+    String value = env.get(name);
+    return value == null || value.isBlank() ? null : value;
   }
 }

@@ -161,6 +161,15 @@ class OipConformanceTest {
         "more elements");
     assertError(send("POST", infer, "{\"parameters\":{\"timeout\":9223372036854775807},\"inputs\":[{\"name\":\"x\","
         + "\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}"), 400, "timeout");
+    // priority: 0 and 1 are high, more is low (Triton: lower values are higher priorities)
+    Answer low = send("POST", infer, "{\"parameters\":{\"priority\":2},\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\","
+        + "\"shape\":[1,4],\"data\":[1,2,3,4]}]}");
+    assertThat(low.status()).as(String.valueOf(low.body())).isEqualTo(200);
+    assertError(send("POST", infer, "{\"parameters\":{\"priority\":\"high\"},\"inputs\":[{\"name\":\"x\","
+        + "\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}"), 400, "priority");
+    assertError(send("POST", infer, "{\"id\":7,\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,4],"
+        + "\"data\":[1,2,3,4]}]}"), 400, "id must be a string");
+    assertError(send("POST", infer, "{\"inputs\":[7]}"), 400, "JSON object");
     // a body over the limit (64 KiB here)
     String big = inferBody("FP32", "[1,4]", "[1,2,3,4]").replace("\"r-1\"", "\"" + "a".repeat(100_000) + "\"");
     assertError(send("POST", infer, big), 413, "");
