@@ -86,19 +86,55 @@ public final class OipServer implements AutoCloseable {
   /**
    * The server's limits.
    *
-   * @param maxBodyBytes the largest request body (413 above it)
+   * @param maxBodyBytes the largest request body, after any decompression (413 above it)
    * @param maxHeaderBytes the largest request line and headers (414 for a long URI, 431 otherwise)
    * @param idleTimeout how long a connection may stay silent
    * @param stopTimeout how long a graceful stop waits for requests in flight
+   * @param headerTimeout how long a client may take to send a request's line and headers (408)
+   * @param maxConnections the most connections open at once (more wait in the accept queue)
    */
-  public record Limits(long maxBodyBytes, int maxHeaderBytes, Duration idleTimeout, Duration stopTimeout) {
+  public record Limits(long maxBodyBytes, int maxHeaderBytes, Duration idleTimeout, Duration stopTimeout,
+      Duration headerTimeout, int maxConnections) {
+
+    /** Checks the limits. */
+    public Limits {
+      if (maxBodyBytes < 1 || maxHeaderBytes < 256 || maxConnections < 1 || idleTimeout.isNegative()
+          || stopTimeout.isNegative() || headerTimeout.isNegative() || headerTimeout.isZero()) {
+        throw new IllegalArgumentException("limits must be positive (headers at least 256 bytes): " + maxBodyBytes + ", "
+            + maxHeaderBytes + ", " + idleTimeout + ", " + stopTimeout + ", " + headerTimeout + ", " + maxConnections);
+      }
+    }
+
     /**
-     * Returns the defaults: 16 MiB bodies, 8 KiB of headers, 30 s idle, 10 s to drain.
+     * The limits with the default header timeout (10 s) and connection limit (1,000).
+     *
+     * @param maxBodyBytes the largest request body
+     * @param maxHeaderBytes the largest request line and headers
+     * @param idleTimeout how long a connection may stay silent
+     * @param stopTimeout how long a graceful stop waits for requests in flight
+     */
+    public Limits(long maxBodyBytes, int maxHeaderBytes, Duration idleTimeout, Duration stopTimeout) {
+      this(maxBodyBytes, maxHeaderBytes, idleTimeout, stopTimeout, Duration.ofSeconds(10), 1_000);
+    }
+
+    /**
+     * Returns the defaults: 16 MiB bodies, 8 KiB of headers, 30 s idle, 10 s to drain, 10 s for
+     * headers, 1,000 connections.
      *
      * @return the defaults
      */
     public static Limits defaults() {
       return new Limits(16L << 20, 8 << 10, Duration.ofSeconds(30), Duration.ofSeconds(10));
+    }
+
+    /**
+     * Returns these limits with another header timeout.
+     *
+     * @param timeout the time a client may take to send a request's line and headers
+     * @return new limits
+     */
+    public Limits withHeaderTimeout(Duration timeout) {
+      return new Limits(maxBodyBytes, maxHeaderBytes, idleTimeout, stopTimeout, timeout, maxConnections);
     }
   }
 
@@ -109,6 +145,7 @@ public final class OipServer implements AutoCloseable {
   private final Map<String, Predictor> predictors = new ConcurrentHashMap<>();
   private final OipStats stats = new OipStats();
   private final AdminRoutes admin;
+  private final HeaderDeadlines headerDeadlines;
   private final Limits limits;
   private final Access access;
   private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus; // null: no /metrics
@@ -135,7 +172,10 @@ public final class OipServer implements AutoCloseable {
     connector.setPort(port);
     connector.setHost(host); // null: every interface
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
+    headerDeadlines = new HeaderDeadlines(limits.headerTimeout());
+    connector.addEventListener(headerDeadlines);
     server.addConnector(connector);
+    server.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(limits.maxConnections(), connector));
     server.setHandler(new SizeLimitHandler(limits.maxBodyBytes(), -1) {
       {
         setHandler(new Routes());
@@ -344,6 +384,7 @@ public final class OipServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("stopping the server: {}", e.toString());
     }
+    headerDeadlines.close();
     predictors.values().forEach(Predictor::close);
     predictors.clear();
   }
