@@ -150,10 +150,14 @@ public final class OipServer implements AutoCloseable {
   private final Access access;
   private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus; // null: no /metrics
   private final double logSample;
+  private final Map<String, JsonRoute> custom;
+  // route, method and status: a bounded set (routes are templates; methods and statuses Jetty's)
+  private final Map<String, io.micrometer.core.instrument.Timer> timers = new ConcurrentHashMap<>();
   private volatile boolean accepting = true;
 
   private OipServer(Swell swell, FileModelRegistry registry, Limits limits, Access access, String host, int port,
-      io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus, double logSample) {
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus, double logSample, Map<String, JsonRoute> custom) {
+    this.custom = custom;
     this.swell = swell;
     this.access = access;
     this.prometheus = prometheus;
@@ -253,6 +257,7 @@ public final class OipServer implements AutoCloseable {
     private int port = 8000;
     private io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
     private double logSample;
+    private final Map<String, JsonRoute> custom = new java.util.LinkedHashMap<>();
 
     private Builder(Swell swell, FileModelRegistry registry) {
       this.swell = java.util.Objects.requireNonNull(swell, "swell");
@@ -336,13 +341,32 @@ public final class OipServer implements AutoCloseable {
     }
 
     /**
+     * Adds a custom endpoint: {@code POST path} with a JSON body, behind the same tokens, limits,
+     * metrics and logs as the protocol's routes (not in {@code /openapi.json}, which describes
+     * the protocol).
+     *
+     * @param path a path outside {@code /v2}, {@code /admin} and the server's own, e.g. {@code /v1/embed}
+     * @param route what answers it
+     * @return this builder
+     */
+    public Builder route(String path, JsonRoute route) {
+      if (!path.startsWith("/") || path.startsWith("/v2") || path.startsWith("/admin") || path.equals("/metrics")
+          || path.equals("/openapi.json")) {
+        throw new IllegalArgumentException("a custom route needs a path of its own, not " + path);
+      }
+      custom.put(path, java.util.Objects.requireNonNull(route, "route"));
+      return this;
+    }
+
+    /**
      * Starts the server.
      *
      * @return the started server
      * @throws IllegalStateException if it cannot start (the port is taken)
      */
     public OipServer start() {
-      return OipServer.startServer(new OipServer(swell, registry, limits, access, host, port, prometheus, logSample));
+      return OipServer.startServer(new OipServer(swell, registry, limits, access, host, port, prometheus, logSample,
+          Map.copyOf(custom)));
     }
   }
 
@@ -453,6 +477,19 @@ public final class OipServer implements AutoCloseable {
           response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
           response.write(true, ByteBuffer.wrap(prometheus.scrape().getBytes(StandardCharsets.UTF_8)), callback);
           return true;
+        }
+        JsonRoute extra = custom.get(path);
+        if (extra != null) {
+          if (!HttpMethod.POST.is(method)) {
+            return error(response, callback, 405, path + " takes POST, not " + method);
+          }
+          JsonNode body;
+          try {
+            body = JSON.readTree(body(request));
+          } catch (java.io.IOException e) {
+            throw new OipJson.BadRequest("the body is not JSON: " + e.getMessage());
+          }
+          return json(response, callback, 200, extra.handle(body));
         }
         if (path.equals("/v2")) {
           ObjectNode o = JSON.createObjectNode().put("name", "swell").put("version", Swell.version());
@@ -886,19 +923,25 @@ public final class OipServer implements AutoCloseable {
       try {
         long nanos = System.nanoTime() - t0;
         int status = response.getStatus();
-        String route = routeOf(Request.getPathInContext(request));
+        String path = Request.getPathInContext(request);
+        String route = custom.containsKey(path) ? path : routeOf(path);
         if (prometheus != null) {
-          io.micrometer.core.instrument.Timer.builder("swell.http.server.requests")
-              .description("HTTP requests by route, method and status")
-              .tags("route", route, "method", request.getMethod(), "status", String.valueOf(status))
-              .publishPercentileHistogram()
-              .register(prometheus)
+          String method = switch (request.getMethod()) {
+            case "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH" -> request.getMethod();
+            default -> "other"; // a client's own method names stay out of the labels
+          };
+          timers.computeIfAbsent(route + ' ' + method + ' ' + status, k ->
+              io.micrometer.core.instrument.Timer.builder("swell.http.server.requests")
+                  .description("HTTP requests by route, method and status")
+                  .tags("route", route, "method", method, "status", String.valueOf(status))
+                  .publishPercentileHistogram()
+                  .register(prometheus))
               .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
         if (status >= 500 || (logSample > 0 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() < logSample)) {
           ObjectNode line = JSON.createObjectNode()
               .put("time", java.time.Instant.now().toString())
-              .put("method", request.getMethod())
+              .put("method", request.getMethod().length() > 16 ? "other" : request.getMethod())
               .put("route", route)
               .put("status", status)
               .put("latency_ms", Math.round(nanos / 1e4) / 100.0);

@@ -1,5 +1,8 @@
 package dev.swell.samples.server;
 
+import dev.swell.api.Predictor;
+import dev.swell.api.VersionSelector;
+import dev.swell.api.spi.BackendConfig;
 import dev.swell.core.Swell;
 import dev.swell.registry.FileModelRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -19,7 +22,10 @@ import java.util.Map;
  * turns the admin API on, {@code SWELL_INFERENCE_TOKEN_FILE} (or {@code SWELL_INFERENCE_TOKEN})
  * puts inference behind a token, {@code SWELL_RATE_LIMIT=PER_SECOND[/BURST]} limits each client.
  * A file is read once, its surrounding whitespace dropped (a Kubernetes secret mounted as a file).
- * {@code SWELL_REQUEST_LOG} is the fraction of requests logged as JSON lines (default 0.01; server
+ * {@code SWELL_EMBED_MODEL} with {@code SWELL_EMBED_TOKENIZER} (its {@code tokenizer.json}) adds the
+ * custom route {@code POST /v1/embed} ({@link EmbeddingRoute}) on {@code SWELL_EMBED_VERSION}
+ * (default {@code latest}, e.g. {@code production}). {@code SWELL_INTRA_OP_THREADS} is ONNX Runtime's threads per call (default 1: concurrent requests
+ * fill the cores). {@code SWELL_REQUEST_LOG} is the fraction of requests logged as JSON lines (default 0.01; server
  * errors always). {@code GET /metrics} serves Swell's and the server's meters to Prometheus.
  */
 public final class ServerMain {
@@ -51,18 +57,36 @@ public final class ServerMain {
       return;
     }
     double logSample;
+    int intraOp;
     try {
       logSample = Double.parseDouble(System.getenv().getOrDefault("SWELL_REQUEST_LOG", "0.01"));
+      intraOp = Integer.parseInt(System.getenv().getOrDefault("SWELL_INTRA_OP_THREADS", "1"));
     } catch (NumberFormatException e) {
-      System.err.println("ServerMain: SWELL_REQUEST_LOG must be a fraction within [0, 1]");
+      System.err.println("ServerMain: SWELL_REQUEST_LOG must be a fraction within [0, 1] and SWELL_INTRA_OP_THREADS a"
+          + " whole number");
       System.exit(2);
       return;
     }
     FileModelRegistry registry = FileModelRegistry.open(Path.of(args[0]));
     PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Swell swell = Swell.builder().repository(registry).meterRegistry(prometheus).build();
-    OipServer server = OipServer.builder(swell, registry).access(access).port(port).metrics(prometheus)
-        .requestLog(logSample).start();
+    // one thread per call by default: concurrent requests fill the cores, and ONNX Runtime's pool
+    // of spinning threads would take the cores the HTTP threads need (MLP under 64 connections)
+    Swell swell = Swell.builder().repository(registry).meterRegistry(prometheus)
+        .backendConfig(BackendConfig.builder().intraOpThreads(intraOp).build()).build();
+    OipServer.Builder builder = OipServer.builder(swell, registry).access(access).port(port).metrics(prometheus)
+        .requestLog(logSample);
+    String embedModel = System.getenv("SWELL_EMBED_MODEL");
+    if (embedModel != null && !embedModel.isBlank()) {
+      String tokenizer = System.getenv("SWELL_EMBED_TOKENIZER");
+      if (tokenizer == null || tokenizer.isBlank()) {
+        System.err.println("ServerMain: SWELL_EMBED_MODEL needs SWELL_EMBED_TOKENIZER, the model's tokenizer.json");
+        System.exit(2);
+      }
+      Predictor encoder = swell.predictor(embedModel, VersionSelector.parse(
+          System.getenv().getOrDefault("SWELL_EMBED_VERSION", "latest")));
+      builder.route("/v1/embed", new EmbeddingRoute(encoder, Path.of(tokenizer), 128));
+    }
+    OipServer server = builder.start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       swell.close();
