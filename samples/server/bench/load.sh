@@ -41,6 +41,8 @@ run "MiniLM s128 binary, 1 connection" "-t1 -c1" minilm "$WORK/minilm.bin" "$WOR
 run "MiniLM s128 binary, 8 connections" "-t1 -c8" minilm "$WORK/minilm.bin" "$WORK/minilm.bin.header"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 echo "== in-process, the same registry and inputs"
+java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" dev.swell.samples.server.LoadBench paired "$WORK" minilm 300
+java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" dev.swell.samples.server.LoadBench paired "$WORK" mlp 5000
 for spec in "mlp 2" "mlp 1" "minilm 1" "minilm 2"; do
   java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" dev.swell.samples.server.LoadBench inprocess "$WORK" \
     $spec "$SECONDS_PER_RUN"

@@ -820,12 +820,21 @@ public final class OipServer implements AutoCloseable {
       response.write(true, ByteBuffer.wrap(header), callback);
       return;
     }
-    ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(header.length + binaryBytes));
-    all.put(header);
-    binary.forEach(all::put);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
     response.getHeaders().put("Inference-Header-Content-Length", header.length);
-    response.write(true, all.flip(), callback);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, header.length + binaryBytes);
+    // the header, then each output's own bytes as they are (no copy into one buffer), one write
+    // after the other
+    List<ByteBuffer> parts = new java.util.ArrayList<>(binary.size() + 1);
+    parts.add(ByteBuffer.wrap(header));
+    binary.stream().filter(ByteBuffer::hasRemaining).forEach(parts::add);
+    writeAll(response, parts, 0, callback);
+  }
+
+  private static void writeAll(Response response, List<ByteBuffer> parts, int i, Callback callback) {
+    boolean last = i == parts.size() - 1;
+    response.write(last, parts.get(i), last ? callback
+        : Callback.from(() -> writeAll(response, parts, i + 1, callback), callback::failed));
   }
 
   /** A body over the limit once decompressed. */

@@ -48,6 +48,8 @@ public final class LoadBench {
     Path dir = Path.of(args[1]);
     if (args[0].equals("setup")) {
       setup(dir);
+    } else if (args[0].equals("paired")) {
+      paired(dir, args[2], Integer.parseInt(args[3]));
     } else {
       inProcess(dir, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
     }
@@ -111,6 +113,57 @@ public final class LoadBench {
       }
     }
     System.out.println("set up " + dir);
+  }
+
+  /**
+   * The HTTP overhead measured in pairs: the same JVM serves the registry on a port and calls the
+   * predictor directly, alternating one binary HTTP request (JDK client, one connection) and one
+   * direct call, {@code n} times each; the medians and their difference.
+   */
+  private static void paired(Path dir, String model, int n) throws Exception {
+    FileModelRegistry registry = FileModelRegistry.open(dir.resolve("registry"));
+    NamedTensors in = inputs(model);
+    byte[] body = Files.readAllBytes(dir.resolve(model + ".bin"));
+    String header = Files.readString(dir.resolve(model + ".bin.header"));
+    try (Swell swell = Swell.builder().repository(registry).backendConfig(dev.swell.api.spi.BackendConfig.builder()
+        .intraOpThreads(1).build()).build();
+         Predictor p = swell.predictor(model, VersionSelector.latest());
+         OipServer server = OipServer.builder(swell, registry).host("127.0.0.1").port(0).start()) {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+          .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+      java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + server.port() + "/v2/models/" + model + "/infer"))
+          .header("Inference-Header-Content-Length", header).header("Content-Type", "application/octet-stream")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+      long[] direct = new long[n];
+      long[] viaHttp = new long[n];
+      for (int i = -n / 10; i < n; i++) { // the first tenth warms both paths, not timed
+        long t0 = System.nanoTime();
+        p.predict(in);
+        long t1 = System.nanoTime();
+        java.net.http.HttpResponse<byte[]> r = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        long t2 = System.nanoTime();
+        if (r.statusCode() != 200) {
+          throw new IllegalStateException("HTTP " + r.statusCode() + ": " + new String(r.body()));
+        }
+        if (i >= 0) {
+          direct[i] = t1 - t0;
+          viaHttp[i] = t2 - t1;
+        }
+      }
+      java.net.http.HttpResponse<String> stats = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+          "http://127.0.0.1:" + server.port() + "/v2/models/" + model + "/stats")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var st = JSON.readTree(stats.body()).get("model_stats").get(0).get("inference_stats");
+      System.out.printf("server-side means: input %.3f ms, infer %.3f ms, output %.3f ms%n",
+          st.get("compute_input").get("ns").asDouble() / st.get("compute_input").get("count").asDouble() / 1e6,
+          st.get("compute_infer").get("ns").asDouble() / st.get("compute_infer").get("count").asDouble() / 1e6,
+          st.get("compute_output").get("ns").asDouble() / st.get("compute_output").get("count").asDouble() / 1e6);
+      double d = Measure.percentile(direct, 50) / 1e6;
+      double h = Measure.percentile(viaHttp, 50) / 1e6;
+      System.out.printf("paired %s, %d pairs: in-process p50 %.3f ms, HTTP binary p50 %.3f ms: overhead %.3f ms (%.1f%%)%n",
+          model, n, d, h, h - d, 100 * (h - d) / d);
+    }
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
