@@ -178,8 +178,8 @@ final class OipJson {
     if (data == null) {
       throw new BadRequest("input '" + name + "' has neither data nor parameters.binary_data_size");
     }
-    List<JsonNode> flat = new ArrayList<>();
-    flatten(data, flat, name);
+    PackedData flat = data.isPojo() && ((com.fasterxml.jackson.databind.node.POJONode) data).getPojo() instanceof PackedData d
+        ? d : PackedData.of(data, name);
     if (flat.size() != count) {
       throw new BadRequest("input '" + name + "': shape " + shapeNode + " holds " + count + " elements, data has "
           + flat.size());
@@ -189,21 +189,21 @@ final class OipJson {
       case FLOAT32 -> {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-          v[i] = (float) number(flat.get(i), name);
+          v[i] = (float) number(flat, i, name);
         }
         return Tensor.of(v, shape);
       }
       case FLOAT64 -> {
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
-          v[i] = number(flat.get(i), name);
+          v[i] = number(flat, i, name);
         }
         return Tensor.of(v, shape);
       }
       case FLOAT16, BFLOAT16 -> {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-          v[i] = (float) number(flat.get(i), name);
+          v[i] = (float) number(flat, i, name);
         }
         return Tensor.ofHalf(dtype, v, shape);
       }
@@ -212,48 +212,51 @@ final class OipJson {
         long lo = dtype == DType.INT8 ? Byte.MIN_VALUE : 0;
         long hi = dtype == DType.INT8 ? Byte.MAX_VALUE : 255;
         for (int i = 0; i < n; i++) {
-          v[i] = (byte) integer(flat.get(i), name, lo, hi);
+          v[i] = (byte) integer(flat, i, name, lo, hi);
         }
         return Tensor.ofBytes(dtype, v, shape);
       }
       case INT16 -> {
         short[] v = new short[n];
         for (int i = 0; i < n; i++) {
-          v[i] = (short) integer(flat.get(i), name, Short.MIN_VALUE, Short.MAX_VALUE);
+          v[i] = (short) integer(flat, i, name, Short.MIN_VALUE, Short.MAX_VALUE);
         }
         return Tensor.ofShorts(dtype, v, shape);
       }
       case INT32 -> {
         int[] v = new int[n];
         for (int i = 0; i < n; i++) {
-          v[i] = (int) integer(flat.get(i), name, Integer.MIN_VALUE, Integer.MAX_VALUE);
+          v[i] = (int) integer(flat, i, name, Integer.MIN_VALUE, Integer.MAX_VALUE);
         }
         return Tensor.of(v, shape);
       }
       case INT64 -> {
         long[] v = new long[n];
         for (int i = 0; i < n; i++) {
-          v[i] = integer(flat.get(i), name, Long.MIN_VALUE, Long.MAX_VALUE);
+          v[i] = integer(flat, i, name, Long.MIN_VALUE, Long.MAX_VALUE);
         }
         return Tensor.of(v, shape);
       }
       case BOOL -> {
         boolean[] v = new boolean[n];
         for (int i = 0; i < n; i++) {
-          if (!flat.get(i).isBoolean()) {
-            throw new BadRequest("input '" + name + "' (BOOL): element " + i + " is " + flat.get(i) + ", not true or false");
+          byte k = flat.kind(i);
+          if (k != PackedData.TRUE && k != PackedData.FALSE) {
+            throw new BadRequest("input '" + name + "' (BOOL): element " + i + " is " + flat.describe(i)
+                + ", not true or false");
           }
-          v[i] = flat.get(i).asBoolean();
+          v[i] = k == PackedData.TRUE;
         }
         return Tensor.of(v, shape);
       }
       case STRING -> {
         String[] v = new String[n];
         for (int i = 0; i < n; i++) {
-          if (!flat.get(i).isTextual()) {
-            throw new BadRequest("input '" + name + "' (BYTES): element " + i + " is " + flat.get(i) + ", not a string");
+          if (flat.kind(i) != PackedData.STRING) {
+            throw new BadRequest("input '" + name + "' (BYTES): element " + i + " is " + flat.describe(i)
+                + ", not a string");
           }
-          v[i] = flat.get(i).asText();
+          v[i] = flat.string(i);
         }
         return Tensor.of(v, shape);
       }
@@ -261,34 +264,140 @@ final class OipJson {
     }
   }
 
-  private static void flatten(JsonNode node, List<JsonNode> out, String input) {
-    if (node.isArray()) {
-      for (JsonNode e : node) {
-        flatten(e, out, input);
-      }
-    } else if (node.isValueNode() && !node.isNull()) {
-      out.add(node);
-    } else {
-      throw new BadRequest("input '" + input + "': data holds " + node + ", expected numbers, booleans or strings");
+  private static double number(PackedData d, int i, String input) {
+    Double v = d.number(i);
+    if (v == null) {
+      throw new BadRequest("input '" + input + "': " + d.describe(i) + " is not a number");
     }
+    return v;
   }
 
-  private static double number(JsonNode v, String input) {
-    if (!v.isNumber()) {
-      throw new BadRequest("input '" + input + "': " + v + " is not a number");
+  private static long integer(PackedData d, int i, String input, long lo, long hi) {
+    if (d.kind(i) != PackedData.INT) {
+      throw new BadRequest("input '" + input + "': " + d.describe(i) + " is not an integer");
     }
-    return v.asDouble();
-  }
-
-  private static long integer(JsonNode v, String input, long lo, long hi) {
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-      throw new BadRequest("input '" + input + "': " + v + " is not an integer");
-    }
-    long x = v.asLong();
+    long x = d.integer(i);
     if (x < lo || x > hi) {
       throw new BadRequest("input '" + input + "': " + x + " is outside [" + lo + ", " + hi + "]");
     }
     return x;
+  }
+
+  /**
+   * Reads a request body's JSON: a tree, except each input's {@code data}, which is read token by
+   * token into a {@link PackedData} (held in a POJO node).
+   *
+   * @throws BadRequest when it is not one JSON object
+   */
+  static ObjectNode readRequest(com.fasterxml.jackson.databind.ObjectMapper mapper, byte[] raw, int length)
+      throws java.io.IOException {
+    try (com.fasterxml.jackson.core.JsonParser p = mapper.getFactory().createParser(raw, 0, length)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        throw new BadRequest("the body must be a JSON object with \"inputs\"");
+      }
+      ObjectNode root = F.objectNode();
+      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+        if (field.equals("inputs") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+          ArrayNode inputs = root.putArray("inputs");
+          while (p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+            inputs.add(readInput(mapper, p));
+          }
+        } else {
+          root.set(field, mapper.readTree(p));
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new BadRequest("the JSON object is followed by more data (binary data needs the"
+            + " Inference-Header-Content-Length header)");
+      }
+      return root;
+    }
+  }
+
+  private static JsonNode readInput(com.fasterxml.jackson.databind.ObjectMapper mapper,
+      com.fasterxml.jackson.core.JsonParser p) throws java.io.IOException {
+    if (p.currentToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+      return mapper.readTree(p); // refused by tensor(), which names it
+    }
+    ObjectNode input = F.objectNode();
+    while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      if (field.equals("data")) {
+        input.set("data", F.pojoNode(PackedData.read(p, input.path("name").asText("?"))));
+      } else {
+        input.set(field, mapper.readTree(p));
+      }
+    }
+    return input;
+  }
+
+  /**
+   * Streams one output tensor's JSON (name, datatype, shape, flat row-major data) as {@link
+   * #output} builds it, without a node per element.
+   */
+  static void writeOutput(com.fasterxml.jackson.core.JsonGenerator g, String name, Tensor t) throws java.io.IOException {
+    g.writeStartObject();
+    g.writeStringField("name", name);
+    g.writeStringField("datatype", datatype(t.dtype()));
+    g.writeArrayFieldStart("shape");
+    for (long d : t.shape()) {
+      g.writeNumber(d);
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("data");
+    switch (t.dtype()) {
+      case FLOAT32, FLOAT16, BFLOAT16 -> {
+        for (float f : t.toFloatArray()) {
+          g.writeNumber(f);
+        }
+      }
+      case FLOAT64 -> {
+        for (double d : t.toDoubleArray()) {
+          g.writeNumber(d);
+        }
+      }
+      case INT8 -> {
+        for (byte b : t.toByteArray()) {
+          g.writeNumber(b);
+        }
+      }
+      case UINT8 -> {
+        for (byte b : t.toByteArray()) {
+          g.writeNumber(b & 0xff);
+        }
+      }
+      case INT16 -> {
+        for (short v : t.toShortArray()) {
+          g.writeNumber(v);
+        }
+      }
+      case INT32 -> {
+        for (int v : t.toIntArray()) {
+          g.writeNumber(v);
+        }
+      }
+      case INT64 -> {
+        for (long v : t.toLongArray()) {
+          g.writeNumber(v);
+        }
+      }
+      case BOOL -> {
+        for (boolean v : t.toBooleanArray()) {
+          g.writeBoolean(v);
+        }
+      }
+      case STRING -> {
+        for (String v : t.toStringArray()) {
+          g.writeString(v);
+        }
+      }
+      default -> throw new IllegalStateException(t.dtype().toString());
+    }
+    g.writeEndArray();
+    g.writeEndObject();
   }
 
   /** Writes one output tensor: name, datatype, shape and flat row-major data. */

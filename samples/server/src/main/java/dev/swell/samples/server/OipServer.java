@@ -92,21 +92,28 @@ public final class OipServer implements AutoCloseable {
    * @param stopTimeout how long a graceful stop waits for requests in flight
    * @param headerTimeout how long a client may take to send a request's line and headers (408)
    * @param maxConnections the most connections open at once (more wait in the accept queue)
+   * @param maxInFlightBytes the memory inference requests may hold at once, counted as 16 bytes for
+   *     each body byte (the body, its parsed elements, the tensors); beyond it a request is answered
+   *     503 with {@code Retry-After} before its body is read
    */
   public record Limits(long maxBodyBytes, int maxHeaderBytes, Duration idleTimeout, Duration stopTimeout,
-      Duration headerTimeout, int maxConnections) {
+      Duration headerTimeout, int maxConnections, long maxInFlightBytes) {
 
     /** Checks the limits. */
     public Limits {
-      if (maxBodyBytes < 1 || maxHeaderBytes < 256 || maxConnections < 1 || idleTimeout.isNegative()
+      if (maxBodyBytes < 1 || maxHeaderBytes < 256 || maxConnections < 1 || maxInFlightBytes < 16 * maxBodyBytes
+          || idleTimeout.isNegative()
           || stopTimeout.isNegative() || headerTimeout.isNegative() || headerTimeout.isZero()) {
-        throw new IllegalArgumentException("limits must be positive (headers at least 256 bytes): " + maxBodyBytes + ", "
-            + maxHeaderBytes + ", " + idleTimeout + ", " + stopTimeout + ", " + headerTimeout + ", " + maxConnections);
+        throw new IllegalArgumentException("limits must be positive (headers at least 256 bytes, the bytes in"
+            + " flight at least 16 × maxBodyBytes, one largest request): " + maxBodyBytes + ", " + maxHeaderBytes
+            + ", " + idleTimeout + ", " + stopTimeout + ", " + headerTimeout + ", " + maxConnections + ", "
+            + maxInFlightBytes);
       }
     }
 
     /**
-     * The limits with the default header timeout (10 s) and connection limit (1,000).
+     * The limits with the default header timeout (10 s), connection limit (1,000) and bytes in
+     * flight (half the heap, at least 16 × maxBodyBytes).
      *
      * @param maxBodyBytes the largest request body
      * @param maxHeaderBytes the largest request line and headers
@@ -114,7 +121,8 @@ public final class OipServer implements AutoCloseable {
      * @param stopTimeout how long a graceful stop waits for requests in flight
      */
     public Limits(long maxBodyBytes, int maxHeaderBytes, Duration idleTimeout, Duration stopTimeout) {
-      this(maxBodyBytes, maxHeaderBytes, idleTimeout, stopTimeout, Duration.ofSeconds(10), 1_000);
+      this(maxBodyBytes, maxHeaderBytes, idleTimeout, stopTimeout, Duration.ofSeconds(10), 1_000,
+          Math.max(16 * maxBodyBytes, Runtime.getRuntime().maxMemory() / 2));
     }
 
     /**
@@ -134,7 +142,18 @@ public final class OipServer implements AutoCloseable {
      * @return new limits
      */
     public Limits withHeaderTimeout(Duration timeout) {
-      return new Limits(maxBodyBytes, maxHeaderBytes, idleTimeout, stopTimeout, timeout, maxConnections);
+      return new Limits(maxBodyBytes, maxHeaderBytes, idleTimeout, stopTimeout, timeout, maxConnections,
+          maxInFlightBytes);
+    }
+
+    /**
+     * Returns these limits with another budget of bytes in flight.
+     *
+     * @param bytes at least 16 × maxBodyBytes
+     * @return new limits
+     */
+    public Limits withMaxInFlightBytes(long bytes) {
+      return new Limits(maxBodyBytes, maxHeaderBytes, idleTimeout, stopTimeout, headerTimeout, maxConnections, bytes);
     }
   }
 
@@ -148,6 +167,10 @@ public final class OipServer implements AutoCloseable {
   private final HeaderDeadlines headerDeadlines;
   private final Limits limits;
   private final Access access;
+  // measured: a 15 MiB body of small numbers held ~250 MB while it was served (the body, its
+  // parsed elements, the input tensor, ONNX Runtime's copies, the output and its JSON)
+  static final long BYTES_PER_BODY_BYTE = 16;
+  private final java.util.concurrent.atomic.AtomicLong inFlightBytes = new java.util.concurrent.atomic.AtomicLong();
   private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus; // null: no /metrics
   private final double logSample;
   private final Map<String, JsonRoute> custom;
@@ -566,11 +589,24 @@ public final class OipServer implements AutoCloseable {
       long t0 = System.nanoTime();
       request.setAttribute(SERVED_MODEL, model);
       Predictor p = predictor(model, version); // an unknown model or version: 404 before the body is read
+      // the memory the request may take, held until it is answered: a plain body says its length,
+      // a compressed or chunked one may grow to the limit
+      long declared = request.getLength();
+      boolean plain = request.getHeaders().get(HttpHeader.CONTENT_ENCODING) == null;
+      long reserve = BYTES_PER_BODY_BYTE * (plain && declared >= 0 ? Math.min(declared, limits.maxBodyBytes()) : limits.maxBodyBytes());
+      if (inFlightBytes.addAndGet(reserve) > limits.maxInFlightBytes()) {
+        inFlightBytes.addAndGet(-reserve);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, 1);
+        return error(response, callback, 503, "the server holds as many request bodies as its memory budget allows;"
+            + " retry after 1 s");
+      }
       try {
         return inferOrThrow(request, response, callback, model, p, t0);
       } catch (RuntimeException e) {
         stats.failure(model, e instanceof Served s ? s.version : p.version(), System.nanoTime() - t0);
         throw e instanceof Served s ? s.cause : e;
+      } finally {
+        inFlightBytes.addAndGet(-reserve);
       }
     }
 
@@ -580,7 +616,7 @@ public final class OipServer implements AutoCloseable {
       int headerLength = headerLength(request, raw.length);
       JsonNode body;
       try {
-        body = JSON.readTree(raw, 0, headerLength);
+        body = OipJson.readRequest(JSON, raw, headerLength);
       } catch (JsonProcessingException e) {
         throw new OipJson.BadRequest("the body is not JSON: " + e.getOriginalMessage()
             + (headerLength == raw.length ? " (binary data needs the Inference-Header-Content-Length header)" : ""));
@@ -785,35 +821,46 @@ public final class OipServer implements AutoCloseable {
 
   private static void writeInference(Response response, Callback callback, String model, Prediction out,
       Outputs outputs) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("model_name", model);
-    o.put("model_version", out.version());
-    out.requestId().ifPresent(r -> o.put("id", r));
-    ArrayNode outs = o.putArray("outputs");
+    // streamed: a large output is not a tree of a node per element
+    java.io.ByteArrayOutputStream json = new java.io.ByteArrayOutputStream(256);
     List<ByteBuffer> binary = new java.util.ArrayList<>();
     long binaryBytes = 0;
-    for (String name : outputs.names(out)) {
-      Tensor t = out.output(name);
-      if (outputs.binary(name)) {
-        ByteBuffer bytes = OipBinary.bytes(t);
-        ObjectNode d = outs.addObject().put("name", name).put("datatype", OipJson.datatype(t.dtype()));
-        ArrayNode shape = d.putArray("shape");
-        for (long dim : t.shape()) {
-          shape.add(dim);
-        }
-        d.putObject("parameters").put("binary_data_size", bytes.remaining());
-        binary.add(bytes);
-        binaryBytes += bytes.remaining();
-      } else {
-        outs.add(OipJson.output(name, t));
+    try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(json)) {
+      g.writeStartObject();
+      g.writeStringField("model_name", model);
+      g.writeStringField("model_version", out.version());
+      if (out.requestId().isPresent()) {
+        g.writeStringField("id", out.requestId().get());
       }
+      g.writeArrayFieldStart("outputs");
+      for (String name : outputs.names(out)) {
+        Tensor t = out.output(name);
+        if (outputs.binary(name)) {
+          ByteBuffer bytes = OipBinary.bytes(t);
+          g.writeStartObject();
+          g.writeStringField("name", name);
+          g.writeStringField("datatype", OipJson.datatype(t.dtype()));
+          g.writeArrayFieldStart("shape");
+          for (long dim : t.shape()) {
+            g.writeNumber(dim);
+          }
+          g.writeEndArray();
+          g.writeObjectFieldStart("parameters");
+          g.writeNumberField("binary_data_size", bytes.remaining());
+          g.writeEndObject();
+          g.writeEndObject();
+          binary.add(bytes);
+          binaryBytes += bytes.remaining();
+        } else {
+          OipJson.writeOutput(g, name, t);
+        }
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    byte[] header;
-    try {
-      header = JSON.writeValueAsBytes(o);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    byte[] header = json.toByteArray();
     response.setStatus(200);
     if (binaryBytes == 0) {
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
