@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * models, versions and aliases; {@code PUT /admin/models/{m}/aliases/{a}} with
  * {@code {"version": "1.2.0"}} promotes (the registry re-verifies the bytes and the signature
  * policy first); {@code POST /admin/models/{m}/aliases/{a}/rollback} moves the alias back. Served
- * predictors that follow the alias switch with no failed request.
+ * predictors that follow the alias switch with no failed request. The server's experiments:
+ * {@code GET /admin/experiments}; {@code POST /admin/experiments/{key}/ramp} with
+ * {@code {"variant": "canary", "share": 0.2}}; {@code POST /admin/experiments/{key}/stop} with an
+ * optional {@code {"why": "..."}}. Changes go to the registry, so every replica follows.
  */
 final class AdminRoutes {
 
@@ -32,16 +35,55 @@ final class AdminRoutes {
   private static final Pattern ALIAS = Pattern.compile(
       "/admin/models/([A-Za-z0-9][A-Za-z0-9._-]*)/aliases/([A-Za-z][A-Za-z0-9._-]*)(/rollback)?");
 
-  private final FileModelRegistry registry;
+  private static final Pattern EXPERIMENT = Pattern.compile(
+      "/admin/experiments/([A-Za-z0-9][A-Za-z0-9._-]*)/(ramp|stop)");
 
-  AdminRoutes(FileModelRegistry registry) {
+  private final FileModelRegistry registry;
+  private final Map<String, dev.swell.abtest.Experiment> experiments; // by model
+
+  AdminRoutes(FileModelRegistry registry, Map<String, dev.swell.abtest.Experiment> experiments) {
     this.registry = registry;
+    this.experiments = experiments;
   }
 
   boolean handle(Request request, Response response, Callback callback, String path, String method) {
+    if (path.equals("/admin/experiments")) {
+      if (!HttpMethod.GET.is(method)) {
+        return OipServer.fail(request, response, callback, 405, path + " takes GET, not " + method);
+      }
+      ObjectNode root = JSON.createObjectNode();
+      ArrayNode list = root.putArray("experiments");
+      experiments.values().forEach(e -> list.add(describe(e.definition())));
+      return OipServer.json(response, callback, 200, root);
+    }
+    Matcher x = EXPERIMENT.matcher(path);
+    if (x.matches()) {
+      if (!HttpMethod.POST.is(method)) {
+        return OipServer.fail(request, response, callback, 405, path + " takes POST, not " + method);
+      }
+      dev.swell.abtest.Experiment e = experiments.values().stream().filter(v -> v.key().equals(x.group(1))).findFirst()
+          .orElseThrow(() -> new dev.swell.api.ModelNotFoundException("this server runs no experiment '" + x.group(1)
+              + "'; it runs " + experiments.values().stream().map(dev.swell.abtest.Experiment::key).toList(), null, null));
+      JsonNode body = readBody(request);
+      dev.swell.abtest.ExperimentDefinition next;
+      if (x.group(2).equals("ramp")) {
+        JsonNode variant = body.get("variant");
+        JsonNode share = body.get("share");
+        if (variant == null || !variant.isTextual() || share == null || !share.isNumber()) {
+          throw new OipJson.BadRequest("the body must be {\"variant\": \"...\", \"share\": 0.2}");
+        }
+        next = e.ramp(variant.asText(), share.asDouble()); // IllegalArgumentException: 400
+        log.info("admin: ramped {} {} to {}", e.key(), variant.asText(), share.asDouble());
+      } else {
+        JsonNode why = body.get("why");
+        next = e.stop(why != null && why.isTextual() ? why.asText() : "stopped through the admin API");
+        log.info("admin: stopped {}", e.key());
+      }
+      return OipServer.json(response, callback, 200, describe(next));
+    }
     if (path.equals("/admin/models")) {
       if (!HttpMethod.GET.is(method)) {
-        return OipServer.error(response, callback, 405, path + " takes GET, not " + method);
+        return OipServer.fail(request, response, callback, 405, path + " takes GET, not " + method);
       }
       ObjectNode root = JSON.createObjectNode();
       ArrayNode models = root.putArray("models");
@@ -58,7 +100,7 @@ final class AdminRoutes {
     }
     Matcher m = ALIAS.matcher(path);
     if (!m.matches()) {
-      return OipServer.error(response, callback, 404, "no admin route " + path + "; see GET /admin/models, PUT"
+      return OipServer.fail(request, response, callback, 404, "no admin route " + path + "; see GET /admin/models, PUT"
           + " /admin/models/{model}/aliases/{alias}, POST /admin/models/{model}/aliases/{alias}/rollback");
     }
     String model = m.group(1);
@@ -66,7 +108,7 @@ final class AdminRoutes {
     registry.requireModel(model);
     if (m.group(3) != null) {
       if (!HttpMethod.POST.is(method)) {
-        return OipServer.error(response, callback, 405, "rollback takes POST, not " + method);
+        return OipServer.fail(request, response, callback, 405, "rollback takes POST, not " + method);
       }
       SemVer before = registry.alias(model, alias).orElse(null);
       SemVer now = registry.rollback(model, alias);
@@ -75,15 +117,10 @@ final class AdminRoutes {
           .put("version", now.toString()).put("previous", String.valueOf(before)));
     }
     if (!HttpMethod.PUT.is(method)) {
-      return OipServer.error(response, callback, 405, "setting an alias takes PUT with {\"version\": ...}, not " + method);
+      return OipServer.fail(request, response, callback, 405, "setting an alias takes PUT with {\"version\": ...}, not " + method);
     }
-    JsonNode body;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      body = JSON.readTree(in.readNBytes(64 << 10));
-    } catch (java.io.IOException e) {
-      throw new OipJson.BadRequest("the body is not JSON: " + e.getMessage());
-    }
-    JsonNode version = body == null ? null : body.get("version");
+    JsonNode body = readBody(request);
+    JsonNode version = body.get("version");
     if (version == null || !version.isTextual()) {
       throw new OipJson.BadRequest("the body must be {\"version\": \"x.y.z\"}");
     }
@@ -93,5 +130,29 @@ final class AdminRoutes {
     log.info("admin: moved {}@{} from {} to {}", model, alias, before, target);
     return OipServer.json(response, callback, 200, JSON.createObjectNode().put("model", model).put("alias", alias)
         .put("version", target.toString()).put("previous", before == null ? null : before.toString()));
+  }
+
+  /** A small JSON body (64 KiB at most), an empty object for none. */
+  private static JsonNode readBody(Request request) {
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] raw = in.readNBytes(64 << 10);
+      JsonNode body = raw.length == 0 ? JSON.createObjectNode() : JSON.readTree(raw);
+      if (body == null || !body.isObject()) {
+        throw new OipJson.BadRequest("the body must be a JSON object");
+      }
+      return body;
+    } catch (java.io.IOException e) {
+      throw new OipJson.BadRequest("the body is not JSON: " + e.getMessage());
+    }
+  }
+
+  private static ObjectNode describe(dev.swell.abtest.ExperimentDefinition d) {
+    ObjectNode o = JSON.createObjectNode().put("key", d.key()).put("model", d.model()).put("status", d.status().toString())
+        .put("revision", d.revision());
+    ArrayNode variants = o.putArray("variants");
+    for (dev.swell.abtest.Variant v : d.variations()) {
+      variants.addObject().put("name", v.name()).put("version", v.selector().toString()).put("share", d.share(v.name()));
+    }
+    return o;
   }
 }

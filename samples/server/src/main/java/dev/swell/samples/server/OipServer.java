@@ -75,7 +75,8 @@ public final class OipServer implements AutoCloseable {
       "GET /v2/models/{model}/stats", "GET /v2/models/{model}/versions/{version}/stats",
       "POST /v2/models/{model}/infer", "POST /v2/models/{model}/versions/{version}/infer",
       "GET /metrics", "GET /openapi.json", "GET /admin/models", "PUT /admin/models/{model}/aliases/{alias}",
-      "POST /admin/models/{model}/aliases/{alias}/rollback");
+      "POST /admin/models/{model}/aliases/{alias}/rollback", "GET /admin/experiments",
+      "POST /admin/experiments/{key}/ramp", "POST /admin/experiments/{key}/stop");
 
   /** The protocol extensions served, as {@code GET /v2} lists them. */
   static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_configuration", "statistics",
@@ -174,20 +175,23 @@ public final class OipServer implements AutoCloseable {
   private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus; // null: no /metrics
   private final double logSample;
   private final Map<String, JsonRoute> custom;
+  private final Map<String, dev.swell.abtest.Experiment> experiments;
   // route, method and status: a bounded set (routes are templates; methods and statuses Jetty's)
   private final Map<String, io.micrometer.core.instrument.Timer> timers = new ConcurrentHashMap<>();
   private volatile boolean accepting = true;
 
   private OipServer(Swell swell, FileModelRegistry registry, Limits limits, Access access, String host, int port,
-      io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus, double logSample, Map<String, JsonRoute> custom) {
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus, double logSample, Map<String, JsonRoute> custom,
+      Map<String, dev.swell.abtest.Experiment> experiments) {
     this.custom = custom;
+    this.experiments = experiments;
     this.swell = swell;
     this.access = access;
     this.prometheus = prometheus;
     this.logSample = logSample;
     this.registry = registry;
     this.limits = limits;
-    this.admin = new AdminRoutes(registry);
+    this.admin = new AdminRoutes(registry, experiments);
     QueuedThreadPool threads = new QueuedThreadPool(64, 8);
     threads.setName("oip");
     server = new Server(threads);
@@ -281,6 +285,7 @@ public final class OipServer implements AutoCloseable {
     private io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
     private double logSample;
     private final Map<String, JsonRoute> custom = new java.util.LinkedHashMap<>();
+    private final Map<String, dev.swell.abtest.Experiment> experiments = new java.util.LinkedHashMap<>();
 
     private Builder(Swell swell, FileModelRegistry registry) {
       this.swell = java.util.Objects.requireNonNull(swell, "swell");
@@ -382,6 +387,24 @@ public final class OipServer implements AutoCloseable {
     }
 
     /**
+     * Serves a model through an experiment: {@code POST /v2/models/{model}/infer} (no version in
+     * the path) answers with the variant of the request's unit ({@code parameters.unit}, or the
+     * {@code X-Swell-Unit} header), names it in the answer's {@code parameters.variant}, and the
+     * admin API ramps and stops it. A version in the path still serves that version directly.
+     * The experiment is not closed by the server.
+     *
+     * @param experiment an experiment on one of the registry's models (one per model)
+     * @return this builder
+     */
+    public Builder experiment(dev.swell.abtest.Experiment experiment) {
+      String model = experiment.definition().model();
+      if (experiments.putIfAbsent(model, experiment) != null) {
+        throw new IllegalArgumentException("model '" + model + "' already has an experiment on this server");
+      }
+      return this;
+    }
+
+    /**
      * Starts the server.
      *
      * @return the started server
@@ -389,7 +412,7 @@ public final class OipServer implements AutoCloseable {
      */
     public OipServer start() {
       return OipServer.startServer(new OipServer(swell, registry, limits, access, host, port, prometheus, logSample,
-          Map.copyOf(custom)));
+          Map.copyOf(custom), Map.copyOf(experiments)));
     }
   }
 
@@ -474,26 +497,26 @@ public final class OipServer implements AutoCloseable {
         long retryAfter = access.take(authorization, Request.getRemoteAddr(request));
         if (retryAfter > 0) {
           response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfter);
-          return error(response, callback, 429, "too many requests from this client; retry after " + retryAfter + " s");
+          return fail(request, response, callback, 429, "too many requests from this client; retry after " + retryAfter + " s");
         }
         if (path.startsWith("/admin/") || path.equals("/admin")) {
           if (!access.adminEnabled()) {
-            return error(response, callback, 404, "the admin API is off: start the server with an admin token");
+            return fail(request, response, callback, 404, "the admin API is off: start the server with an admin token");
           }
           if (!access.isAdmin(authorization)) {
-            return unauthorized(response, callback, "the admin API needs the admin bearer token");
+            return unauthorized(request, response, callback, "the admin API needs the admin bearer token");
           }
           return admin.handle(request, response, callback, path, method);
         }
         if (!access.mayInfer(authorization)) {
-          return unauthorized(response, callback, "this server needs a bearer token (Authorization: Bearer ...)");
+          return unauthorized(request, response, callback, "this server needs a bearer token (Authorization: Bearer ...)");
         }
         if (path.equals("/openapi.json")) {
           return get(method) && openApi(response, callback);
         }
         if (path.equals("/metrics")) {
           if (prometheus == null) {
-            return error(response, callback, 404, "this server has no metrics registry");
+            return fail(request, response, callback, 404, "this server has no metrics registry");
           }
           get(method);
           response.setStatus(200);
@@ -504,7 +527,7 @@ public final class OipServer implements AutoCloseable {
         JsonRoute extra = custom.get(path);
         if (extra != null) {
           if (!HttpMethod.POST.is(method)) {
-            return error(response, callback, 405, path + " takes POST, not " + method);
+            return fail(request, response, callback, 405, path + " takes POST, not " + method);
           }
           JsonNode body;
           try {
@@ -525,19 +548,19 @@ public final class OipServer implements AutoCloseable {
         }
         Matcher m = MODEL.matcher(path);
         if (!m.matches()) {
-          return error(response, callback, 404, "no route " + path + "; the routes are in /openapi.json");
+          return fail(request, response, callback, 404, "no route " + path + "; the routes are in /openapi.json");
         }
         String model = m.group(1);
         String version = m.group(2);
         String action = m.group(3);
         if ("/infer".equals(action)) {
           if (!HttpMethod.POST.is(method)) {
-            return error(response, callback, 405, "infer takes POST, not " + method);
+            return fail(request, response, callback, 405, "infer takes POST, not " + method);
           }
           return infer(request, response, callback, model, version);
         }
         if (!get(method)) {
-          return error(response, callback, 405, path + " takes GET, not " + method);
+          return fail(request, response, callback, 405, path + " takes GET, not " + method);
         }
         Predictor p = predictor(model, version);
         if ("/ready".equals(action)) {
@@ -553,28 +576,28 @@ public final class OipServer implements AutoCloseable {
         List<String> versions = registry.versions(model).stream().map(SemVer::toString).toList();
         return json(response, callback, 200, OipJson.metadata(model, versions, p.signature()));
       } catch (TooLarge e) {
-        return error(response, callback, 413, e.getMessage());
+        return fail(request, response, callback, 413, e.getMessage());
       } catch (UnsupportedEncoding e) {
         response.getHeaders().put(HttpHeader.ACCEPT_ENCODING, "gzip, deflate");
-        return error(response, callback, 415, e.getMessage());
+        return fail(request, response, callback, 415, e.getMessage());
       } catch (MethodNotAllowed e) {
-        return error(response, callback, 405, path + " takes GET, not " + method);
+        return fail(request, response, callback, 405, path + " takes GET, not " + method);
       } catch (OipJson.BadRequest | InvalidInputException | IllegalArgumentException e) {
-        return error(response, callback, 400, e.getMessage());
+        return fail(request, response, callback, 400, e.getMessage());
       } catch (dev.swell.api.IntegrityException | dev.swell.registry.RegistryConflictException e) {
-        return error(response, callback, 409, e.getMessage());
+        return fail(request, response, callback, 409, e.getMessage());
       } catch (ModelNotFoundException e) {
-        return error(response, callback, 404, e.getMessage());
+        return fail(request, response, callback, 404, e.getMessage());
       } catch (OverloadException e) {
-        return error(response, callback, 503, e.getMessage());
+        return fail(request, response, callback, 503, e.getMessage());
       } catch (DeadlineExceededException e) {
-        return error(response, callback, 504, e.getMessage());
+        return fail(request, response, callback, 504, e.getMessage());
       } catch (BackendException e) {
         log.warn("{} {}: {}", method, path, e.toString());
-        return error(response, callback, 500, e.getMessage());
+        return fail(request, response, callback, 500, e.getMessage());
       } catch (RuntimeException e) {
         log.error("{} {} failed", method, path, e);
-        return error(response, callback, 500, "internal error: " + e.getClass().getSimpleName());
+        return fail(request, response, callback, 500, "internal error: " + e.getClass().getSimpleName());
       }
     }
 
@@ -588,7 +611,10 @@ public final class OipServer implements AutoCloseable {
     private boolean infer(Request request, Response response, Callback callback, String model, String version) {
       long t0 = System.nanoTime();
       request.setAttribute(SERVED_MODEL, model);
-      Predictor p = predictor(model, version); // an unknown model or version: 404 before the body is read
+      // through the model's experiment when the path names no version; an unknown model or version:
+      // 404 before the body is read
+      dev.swell.abtest.Experiment experiment = version == null ? experiments.get(model) : null;
+      Predictor p = experiment == null ? predictor(model, version) : null;
       // the memory the request may take, held until it is answered: a plain body says its length,
       // a compressed or chunked one may grow to the limit
       long declared = request.getLength();
@@ -597,13 +623,14 @@ public final class OipServer implements AutoCloseable {
       if (inFlightBytes.addAndGet(reserve) > limits.maxInFlightBytes()) {
         inFlightBytes.addAndGet(-reserve);
         response.getHeaders().put(HttpHeader.RETRY_AFTER, 1);
-        return error(response, callback, 503, "the server holds as many request bodies as its memory budget allows;"
+        return fail(request, response, callback, 503, "the server holds as many request bodies as its memory budget allows;"
             + " retry after 1 s");
       }
       try {
-        return inferOrThrow(request, response, callback, model, p, t0);
+        return inferOrThrow(request, response, callback, model, p, experiment, t0);
       } catch (RuntimeException e) {
-        stats.failure(model, e instanceof Served s ? s.version : p.version(), System.nanoTime() - t0);
+        stats.failure(model, e instanceof Served s ? s.version : p != null ? p.version() : "experiment",
+            System.nanoTime() - t0);
         throw e instanceof Served s ? s.cause : e;
       } finally {
         inFlightBytes.addAndGet(-reserve);
@@ -611,7 +638,7 @@ public final class OipServer implements AutoCloseable {
     }
 
     private boolean inferOrThrow(Request request, Response response, Callback callback, String model, Predictor p,
-        long t0) {
+        dev.swell.abtest.Experiment experiment, long t0) {
       byte[] raw = body(request);
       int headerLength = headerLength(request, raw.length);
       JsonNode body;
@@ -649,13 +676,18 @@ public final class OipServer implements AutoCloseable {
         throw new OipJson.BadRequest(binary.remaining() + " bytes follow the last binary input; binary_data_size and"
             + " Inference-Header-Content-Length must account for every byte");
       }
-      RequestOptions options = options(body);
+      RequestOptions options = options(body, request.getHeaders().get("X-Swell-Unit"));
       options.requestId().ifPresent(id -> request.setAttribute(REQUEST_ID, id));
       Outputs outputs = Outputs.of(body);
       long t1 = System.nanoTime();
-      Prediction out = p.predict(b.build(), options);
+      if (experiment != null && options.unitKey().isEmpty()) {
+        throw new OipJson.BadRequest("model '" + model + "' is in experiment '" + experiment.key() + "': name the"
+            + " request's unit in parameters.unit or the X-Swell-Unit header, or a version in the path");
+      }
+      Prediction out = experiment != null ? experiment.predict(b.build(), options) : p.predict(b.build(), options);
       long t2 = System.nanoTime();
       request.setAttribute(SERVED_VERSION, out.version());
+      out.variant().ifPresent(v -> request.setAttribute(SERVED_VARIANT, v));
       try {
         outputs.check(out);
         writeInference(response, callback, model, out, outputs);
@@ -739,8 +771,16 @@ public final class OipServer implements AutoCloseable {
   }
 
   /** The request's parameters: timeout in µs as the deadline, priority (0 or 1 high, more low), id. */
-  private static RequestOptions options(JsonNode body) {
+  private static RequestOptions options(JsonNode body, String unitHeader) {
     RequestOptions.Builder options = RequestOptions.builder();
+    JsonNode unit = body.path("parameters").get("unit");
+    if (unit != null && !unit.isTextual()) {
+      throw new OipJson.BadRequest("parameters.unit must be a string (the unit an experiment assigns), was " + unit);
+    }
+    String unitKey = unit != null ? unit.asText() : unitHeader;
+    if (unitKey != null && !unitKey.isEmpty()) {
+      options.unitKey(unitKey);
+    }
     JsonNode id = body.get("id");
     if (id != null && !id.isNull()) {
       if (!id.isTextual()) {
@@ -832,6 +872,11 @@ public final class OipServer implements AutoCloseable {
       if (out.requestId().isPresent()) {
         g.writeStringField("id", out.requestId().get());
       }
+      if (out.variant().isPresent()) {
+        g.writeObjectFieldStart("parameters");
+        g.writeStringField("variant", out.variant().get());
+        g.writeEndObject();
+      }
       g.writeArrayFieldStart("outputs");
       for (String name : outputs.names(out)) {
         Tensor t = out.output(name);
@@ -905,6 +950,7 @@ public final class OipServer implements AutoCloseable {
   private static final String SERVED_MODEL = "swell.model";
   private static final String SERVED_VERSION = "swell.version";
   private static final String REQUEST_ID = "swell.id";
+  private static final String SERVED_VARIANT = "swell.variant";
   private static final Logger requests = LoggerFactory.getLogger("dev.swell.samples.server.requests");
   private static final byte[] OPENAPI = openApiBytes();
 
@@ -931,6 +977,10 @@ public final class OipServer implements AutoCloseable {
     if (path.startsWith("/v2/health/") || path.equals("/v2") || path.equals("/metrics") || path.equals("/openapi.json")
         || path.equals("/v2/models/stats") || path.equals("/admin/models")) {
       return path;
+    }
+    if (path.startsWith("/admin/experiments")) {
+      return path.equals("/admin/experiments") ? path
+          : path.endsWith("/ramp") ? "/admin/experiments/{key}/ramp" : "/admin/experiments/{key}/stop";
     }
     if (path.startsWith("/admin/")) {
       return path.endsWith("/rollback") ? "/admin/models/{model}/aliases/{alias}/rollback"
@@ -1009,6 +1059,10 @@ public final class OipServer implements AutoCloseable {
           if (version != null) {
             line.put("version", version.toString());
           }
+          Object variant = request.getAttribute(SERVED_VARIANT);
+          if (variant != null) {
+            line.put("variant", variant.toString());
+          }
           Object id = request.getAttribute(REQUEST_ID);
           if (id != null) {
             line.put("id", id.toString());
@@ -1038,9 +1092,23 @@ public final class OipServer implements AutoCloseable {
     return true;
   }
 
-  private static boolean unauthorized(Response response, Callback callback, String message) {
+  private static boolean unauthorized(Request request, Response response, Callback callback, String message) {
     response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-    return error(response, callback, 401, message);
+    return fail(request, response, callback, 401, message);
+  }
+
+  /**
+   * Answers an error after reading what is left of the request's body (discarded, up to the body
+   * limit): refused before its body was read, a request whose body Jetty found unread closed the
+   * connection under a client still sending, which then saw no answer at all.
+   */
+  static boolean fail(Request request, Response response, Callback callback, int status, String message) {
+    try {
+      Content.Source.consumeAll(request);
+    } catch (Exception e) {
+      // over the size limit or cut off: the answer is still sent; Jetty closes the connection
+    }
+    return error(response, callback, status, message);
   }
 
   static boolean error(Response response, Callback callback, int status, String message) {
