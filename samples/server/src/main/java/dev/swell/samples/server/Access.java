@@ -79,18 +79,32 @@ public final class Access {
     if (buckets == null) {
       return 0;
     }
-    String key = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? "t:" + HexFormat.of().formatHex(digest(authorization.substring(7).trim())) : "a:" + clientAddress;
+    String token = token(authorization);
+    String key = token != null ? "t:" + HexFormat.of().formatHex(digest(token)) : "a:" + clientAddress;
     Bucket bucket = buckets.get(key, k -> new Bucket(burst, System.nanoTime()));
     return bucket.take(perSecond, burst, System.nanoTime());
   }
 
   private static boolean matches(byte[] expected, String authorization) {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
-    }
+    String token = token(authorization);
     // both sides hashed: equal lengths, so the comparison's time says nothing about the token
-    return MessageDigest.isEqual(expected, digest(authorization.substring(7).trim()));
+    return token != null && MessageDigest.isEqual(expected, digest(token));
+  }
+
+  /**
+   * The bearer token of an {@code Authorization} header, or null. The scheme may repeat: Flink's
+   * Triton provider prefixes "Bearer " to an {@code auth-token} its documentation shows with the
+   * prefix already, and sends "Bearer Bearer ...".
+   */
+  static String token(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String t = authorization.substring(7).trim();
+    if (t.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      t = t.substring(7).trim();
+    }
+    return t.isEmpty() ? null : t;
   }
 
   static byte[] digest(String token) {

@@ -30,7 +30,22 @@ import java.util.Map;
  */
 public final class ServerMain {
 
+  private static final String USAGE = "usage: ServerMain REGISTRY_DIR [PORT]   (port default 8000; settings from"
+      + " SWELL_* environment variables, see the module's README)";
+
   private ServerMain() {}
+
+  static int port(String text) {
+    try {
+      int port = Integer.parseInt(text);
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException("the port must be a number within [0, 65535], was '" + text + "'");
+  }
 
   /**
    * Starts the server and waits.
@@ -39,20 +54,28 @@ public final class ServerMain {
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println(USAGE);
+      return;
+    }
     if (args.length < 1 || args.length > 2 || args[0].startsWith("-")) {
-      System.err.println("usage: ServerMain REGISTRY_DIR [PORT]");
+      System.err.println(USAGE);
       System.exit(2);
     }
     int port;
     Access access;
     try {
-      port = args.length == 2 ? Integer.parseInt(args[1]) : 8000;
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("the port must be within [0, 65535], was " + port);
-      }
+      port = port(args.length == 2 ? args[1] : "8000");
       access = access(System.getenv());
+      // a typo in the folder must not serve a fresh, empty registry
+      Path root = Path.of(args[0]);
+      if (!Files.isRegularFile(root.resolve("registry.json"))) {
+        throw new IllegalArgumentException(Files.isDirectory(root) ? root + " holds no registry (no registry.json); create"
+            + " one with swell-registry init" : "no folder " + root + "; create a registry with swell-registry init");
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("ServerMain: " + e.getMessage());
+      System.err.println(USAGE);
       System.exit(2);
       return;
     }

@@ -94,6 +94,8 @@ class OipAccessTest {
     assertThat(send(server, "GET", "/v2/models/fraud", null, null).status()).isEqualTo(401);
     assertThat(send(server, "POST", "/v2/models/fraud/infer", INFER, USER).status()).isEqualTo(200);
     assertThat(send(server, "POST", "/v2/models/fraud/infer", INFER, ADMIN).status()).isEqualTo(200);
+    // Flink's Triton provider sends "Bearer Bearer <token>" when configured as its documentation shows
+    assertThat(send(server, "POST", "/v2/models/fraud/infer", INFER, "Bearer " + USER).status()).isEqualTo(200);
     // the user's token is not the admin's
     assertThat(send(server, "GET", "/admin/models", null, USER).status()).isEqualTo(401);
     assertThat(send(server, "GET", "/admin/models", null, null).status()).isEqualTo(401);
