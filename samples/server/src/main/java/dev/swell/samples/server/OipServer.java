@@ -171,6 +171,10 @@ public final class OipServer implements AutoCloseable {
   // measured: a 15 MiB body of small numbers held ~250 MB while it was served (the body, its
   // parsed elements, the input tensor, ONNX Runtime's copies, the output and its JSON)
   static final long BYTES_PER_BODY_BYTE = 16;
+  /** A body over this is large: read and parsed by at most {@link #LARGE_BODY_SLOTS} requests at once. */
+  static final long LARGE_BODY_BYTES = 1 << 20;
+  static final int LARGE_BODY_SLOTS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  private final java.util.concurrent.Semaphore largeBodies = new java.util.concurrent.Semaphore(LARGE_BODY_SLOTS);
   private final java.util.concurrent.atomic.AtomicLong inFlightBytes = new java.util.concurrent.atomic.AtomicLong();
   private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus; // null: no /metrics
   private final double logSample;
@@ -619,14 +623,22 @@ public final class OipServer implements AutoCloseable {
       // a compressed or chunked one may grow to the limit
       long declared = request.getLength();
       boolean plain = request.getHeaders().get(HttpHeader.CONTENT_ENCODING) == null;
-      long reserve = BYTES_PER_BODY_BYTE * (plain && declared >= 0 ? Math.min(declared, limits.maxBodyBytes()) : limits.maxBodyBytes());
-      if (inFlightBytes.addAndGet(reserve) > limits.maxInFlightBytes()) {
-        inFlightBytes.addAndGet(-reserve);
+      long bodyBytes = plain && declared >= 0 ? Math.min(declared, limits.maxBodyBytes()) : limits.maxBodyBytes();
+      // large bodies take one of a few slots: parsing megabytes of JSON takes a core for a while,
+      // and a dozen at once left small requests waiting over a second for one
+      boolean large = bodyBytes > LARGE_BODY_BYTES;
+      if (large && !largeBodies.tryAcquire()) {
         response.getHeaders().put(HttpHeader.RETRY_AFTER, 1);
-        return fail(request, response, callback, 503, "the server holds as many request bodies as its memory budget allows;"
-            + " retry after 1 s");
+        return fail(request, response, callback, 503, "the server reads " + LARGE_BODY_SLOTS + " bodies over "
+            + (LARGE_BODY_BYTES >> 20) + " MiB at once and has as many; retry after 1 s");
       }
+      long reserve = BYTES_PER_BODY_BYTE * bodyBytes;
       try {
+        if (inFlightBytes.addAndGet(reserve) > limits.maxInFlightBytes()) {
+          response.getHeaders().put(HttpHeader.RETRY_AFTER, 1);
+          return fail(request, response, callback, 503, "the server holds as many request bodies as its memory budget"
+              + " allows; retry after 1 s");
+        }
         return inferOrThrow(request, response, callback, model, p, experiment, t0);
       } catch (RuntimeException e) {
         stats.failure(model, e instanceof Served s ? s.version : p != null ? p.version() : "experiment",
@@ -634,6 +646,9 @@ public final class OipServer implements AutoCloseable {
         throw e instanceof Served s ? s.cause : e;
       } finally {
         inFlightBytes.addAndGet(-reserve);
+        if (large) {
+          largeBodies.release();
+        }
       }
     }
 
@@ -676,7 +691,7 @@ public final class OipServer implements AutoCloseable {
         throw new OipJson.BadRequest(binary.remaining() + " bytes follow the last binary input; binary_data_size and"
             + " Inference-Header-Content-Length must account for every byte");
       }
-      RequestOptions options = options(body, request.getHeaders().get("X-Swell-Unit"));
+      RequestOptions options = options(body, request.getHeaders().get("X-Swell-Unit"), t0);
       options.requestId().ifPresent(id -> request.setAttribute(REQUEST_ID, id));
       Outputs outputs = Outputs.of(body);
       long t1 = System.nanoTime();
@@ -770,8 +785,8 @@ public final class OipServer implements AutoCloseable {
     return (int) n;
   }
 
-  /** The request's parameters: timeout in µs as the deadline, priority (0 or 1 high, more low), id. */
-  private static RequestOptions options(JsonNode body, String unitHeader) {
+  /** The request's parameters: timeout in µs from arrival as the deadline, priority (0 or 1 high, more low), id. */
+  private static RequestOptions options(JsonNode body, String unitHeader, long arrivedNanos) {
     RequestOptions.Builder options = RequestOptions.builder();
     JsonNode unit = body.path("parameters").get("unit");
     if (unit != null && !unit.isTextual()) {
@@ -799,7 +814,13 @@ public final class OipServer implements AutoCloseable {
         throw new OipJson.BadRequest("parameters.timeout must be a positive whole number of microseconds, was "
             + timeout);
       }
-      options.timeout(Duration.ofNanos(Math.multiplyExact(timeout.asLong(), 1000L)));
+      // counted from the request's arrival, as Triton counts it: reading and parsing the body
+      // spend the same budget
+      long left = Math.multiplyExact(timeout.asLong(), 1000L) - (System.nanoTime() - arrivedNanos);
+      if (left <= 0) {
+        throw new DeadlineExceededException("parameters.timeout passed while the request was read", null, null);
+      }
+      options.timeout(Duration.ofNanos(left));
     }
     JsonNode priority = body.path("parameters").get("priority");
     if (priority != null) {
