@@ -20,6 +20,7 @@ import java.util.Locale;
 final class OipJson {
 
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private OipJson() {}
 
@@ -178,8 +179,9 @@ final class OipJson {
     if (data == null) {
       throw new BadRequest("input '" + name + "' has neither data nor parameters.binary_data_size");
     }
-    PackedData flat = data.isPojo() && ((com.fasterxml.jackson.databind.node.POJONode) data).getPojo() instanceof PackedData d
-        ? d : PackedData.of(data, name);
+    if (!(data.isPojo() && ((com.fasterxml.jackson.databind.node.POJONode) data).getPojo() instanceof PackedData flat)) {
+      throw new IllegalStateException("input '" + name + "': data not read by readRequest");
+    }
     if (flat.size() != count) {
       throw new BadRequest("input '" + name + "': shape " + shapeNode + " holds " + count + " elements, data has "
           + flat.size());
@@ -400,64 +402,19 @@ final class OipJson {
     g.writeEndObject();
   }
 
-  /** Writes one output tensor: name, datatype, shape and flat row-major data. */
+  /** One output tensor's JSON as a tree (what {@link #writeOutput} streams). */
   static ObjectNode output(String name, Tensor t) {
-    ObjectNode o = F.objectNode();
-    o.put("name", name);
-    o.put("datatype", datatype(t.dtype()));
-    ArrayNode shape = o.putArray("shape");
-    for (long d : t.shape()) {
-      shape.add(d);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(bytes)) {
+      writeOutput(g, name, t);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    ArrayNode data = o.putArray("data");
-    switch (t.dtype()) {
-      case FLOAT32, FLOAT16, BFLOAT16 -> {
-        for (float f : t.toFloatArray()) {
-          data.add(f);
-        }
-      }
-      case FLOAT64 -> {
-        for (double d : t.toDoubleArray()) {
-          data.add(d);
-        }
-      }
-      case INT8 -> {
-        for (byte b : t.toByteArray()) {
-          data.add(b);
-        }
-      }
-      case UINT8 -> {
-        for (byte b : t.toByteArray()) {
-          data.add(b & 0xff);
-        }
-      }
-      case INT16 -> {
-        for (short s : t.toShortArray()) {
-          data.add(s);
-        }
-      }
-      case INT32 -> {
-        for (int i : t.toIntArray()) {
-          data.add(i);
-        }
-      }
-      case INT64 -> {
-        for (long l : t.toLongArray()) {
-          data.add(l);
-        }
-      }
-      case BOOL -> {
-        for (boolean b : t.toBooleanArray()) {
-          data.add(b);
-        }
-      }
-      case STRING -> {
-        for (String s : t.toStringArray()) {
-          data.add(s);
-        }
-      }
-      default -> throw new IllegalStateException(t.dtype().toString());
+    try {
+      return (ObjectNode) MAPPER.readTree(bytes.toByteArray());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    return o;
   }
+
 }

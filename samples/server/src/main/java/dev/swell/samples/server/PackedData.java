@@ -2,7 +2,6 @@ package dev.swell.samples.server;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,34 +53,6 @@ final class PackedData {
       }
     }
     return d;
-  }
-
-  /** The same from a tree (requests built in code rather than read from a body). */
-  static PackedData of(JsonNode node, String input) {
-    PackedData d = new PackedData();
-    d.addTree(node, input);
-    return d;
-  }
-
-  private void addTree(JsonNode node, String input) {
-    if (node.isArray()) {
-      node.forEach(e -> addTree(e, input));
-    } else if (node.isIntegralNumber()) {
-      if (node.canConvertToLong()) {
-        put(INT, node.asLong());
-      } else {
-        put(BIG, 0);
-      }
-    } else if (node.isNumber()) {
-      put(FLOAT, Double.doubleToRawLongBits(node.asDouble()));
-    } else if (node.isBoolean()) {
-      put(node.asBoolean() ? TRUE : FALSE, 0);
-    } else if (node.isTextual()) {
-      strings.add(node.asText());
-      put(STRING, strings.size() - 1);
-    } else {
-      throw new OipJson.BadRequest("input '" + input + "': data holds " + node + ", expected numbers, booleans or strings");
-    }
   }
 
   private void add(JsonParser p, JsonToken t, String input) throws IOException {
