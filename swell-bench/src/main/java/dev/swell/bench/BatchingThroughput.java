@@ -42,12 +42,14 @@ public final class BatchingThroughput {
   public static void main(String[] args) throws Exception {
     int threads = 8;
     int rounds = 12;
+    List<String> workloads = List.of("mlp-b1", "minilm-b1-s32");
     // Maven passes the optional arguments as one string, possibly empty
     args = String.join(" ", args).trim().isEmpty() ? new String[0] : String.join(" ", args).trim().split("\\s+");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--workloads" -> workloads = List.of(args[++i].split(","));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -55,8 +57,9 @@ public final class BatchingThroughput {
         threads, rounds, BLOCK_NANOS / 1_000_000);
     System.out.printf("%-16s %-14s %10s %10s %10s %10s %10s%n", "workload", "variant", "req/s", "ratio",
         "p50 us", "p99 us", "rows/call");
-    measure("mlp-b1", threads, rounds);
-    measure("minilm-b1-s32", threads, rounds);
+    for (String w : workloads) {
+      measure(w, threads, rounds);
+    }
   }
 
   private static void measure(String workload, int threads, int rounds) throws Exception {

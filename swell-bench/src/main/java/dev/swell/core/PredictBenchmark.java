@@ -171,7 +171,7 @@ public class PredictBenchmark {
     cached = cachedSwell.load(model);
     batchedSwell = Swell.builder()
         .backendConfig(BackendConfig.builder().intraOpThreads(1).interOpThreads(1).build())
-        .batching(dev.swell.core.batch.BatchPolicy.maxRows(32))
+        .batching(dev.swell.core.batch.BatchPolicy.maxRows(32).workers(Integer.getInteger("bench.workers", 2)))
         .meterRegistry(batchedMeters)
         .build();
     batched = batchedSwell.load(model);

@@ -114,8 +114,13 @@ final class HostedVersion {
     this.deadlines = s.deadlines();
     this.defaultTimeoutNanos = s.defaultTimeoutNanos();
     this.batcher = s.batching() == null || !batchable(loaded.signature()) ? null
-        : new DynamicBatcher(model, version, this::invoke, s.batching(), s.threads(), metrics.batchRows(model),
+        : new DynamicBatcher(model, version, this::invoke, s.batching(), metrics.batchRows(model),
             ticker::read);
+  }
+
+  /** The batcher, null when this version is not batched. */
+  DynamicBatcher batcher() {
+    return batcher;
   }
 
   // =================================================================== the request path

@@ -118,10 +118,10 @@ final class ModelMetrics {
         .tags("model", model, "result", result).register(registry);
   }
 
-  /** Records the rows of each model call a batching thread makes. */
+  /** Records the rows of each model call the batcher makes. */
   java.util.function.LongConsumer batchRows(String model) {
     io.micrometer.core.instrument.DistributionSummary rows = io.micrometer.core.instrument.DistributionSummary
-        .builder("swell.batch.rows").description("rows per model call made by the batching thread")
+        .builder("swell.batch.rows").description("rows per model call made by dynamic batching")
         .tag("model", model).register(registry);
     return n -> {
       if (active) {

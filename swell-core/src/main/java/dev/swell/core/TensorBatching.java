@@ -5,6 +5,7 @@ import dev.swell.api.NamedTensors;
 import dev.swell.api.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import dev.swell.core.batch.SequencePadding;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +18,211 @@ import java.util.List;
 final class TensorBatching {
 
   private TensorBatching() {}
+
+  /** Returns a request's rows: the first input's first dimension (1 for a scalar). */
+  static long rows(NamedTensors inputs) {
+    Tensor first = inputs.tensors().isEmpty() ? null : inputs.tensors().get(0);
+    return first == null || first.rank() == 0 ? 1 : first.dim(0);
+  }
+
+  /** Returns a request's input bytes (strings: two bytes a character). */
+  static long inputBytes(NamedTensors inputs) {
+    long b = 0;
+    for (Tensor t : inputs.tensors()) {
+      long size = t.byteSize();
+      if (size < 0) {
+        size = 0;
+        for (String str : t.toStringArray()) {
+          size += 2L * str.length();
+        }
+      }
+      b += size;
+    }
+    return b;
+  }
+
+  /**
+   * Returns whether two requests can be joined: the same input names, each of rank at least 1,
+   * with the same dtypes and dimensions but the first (and but the second for the inputs a
+   * padding pads).
+   *
+   * @param a a request
+   * @param b another
+   * @param padding the sequence padding, or null
+   * @return whether they join
+   */
+  static boolean joinable(NamedTensors a, NamedTensors b, SequencePadding padding) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (var e : a) {
+      Tensor x = e.getValue();
+      Tensor y = b.get(e.getKey());
+      if (y == null || x.rank() == 0 || x.rank() != y.rank() || x.dtype() != y.dtype()) {
+        return false;
+      }
+      boolean padded = padding != null && padding.inputs().containsKey(e.getKey());
+      if (padded && x.rank() < 2) {
+        return false;
+      }
+      for (int i = 1; i < x.rank(); i++) {
+        if (x.dim(i) != y.dim(i) && !(padded && i == 1)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Joined inputs, and how to split the joined call's outputs back into each request's. */
+  record Joined(NamedTensors inputs, long[] rows, long[] lengths, long paddedLength, SequencePadding padding) {
+
+    /**
+     * Splits the joined call's outputs; null if they do not follow the batch (or, padded, the
+     * sequence) dimension.
+     *
+     * @param outputs the joined call's outputs
+     * @return one output set per request, or null
+     */
+    List<NamedTensors> split(NamedTensors outputs) {
+      List<NamedTensors> parts = TensorBatching.split(outputs, rows);
+      if (parts == null || lengths == null) {
+        return parts;
+      }
+      for (String name : padding.outputs()) {
+        Tensor t = outputs.get(name);
+        if (t == null || t.rank() < 2 || t.dim(1) != paddedLength) {
+          return null;
+        }
+      }
+      List<NamedTensors> cut = new ArrayList<>(parts.size());
+      for (int i = 0; i < parts.size(); i++) {
+        if (lengths[i] == paddedLength) {
+          cut.add(parts.get(i));
+          continue;
+        }
+        NamedTensors.Builder b = NamedTensors.builder();
+        for (var e : parts.get(i)) {
+          b.put(e.getKey(), padding.outputs().contains(e.getKey())
+              ? resize(e.getValue(), lengths[i], 0) : e.getValue());
+        }
+        cut.add(b.build());
+      }
+      return cut;
+    }
+  }
+
+  /**
+   * Joins requests for one call: padded to the longest sequence when a padding is given and
+   * their lengths differ.
+   *
+   * @param requests requests {@link #joinable(NamedTensors, NamedTensors, SequencePadding)} with the first
+   * @param padding the sequence padding, or null
+   * @return the joined inputs and how to split their outputs
+   * @throws IllegalArgumentException if a request's padded inputs disagree on its length
+   */
+  static Joined join(List<NamedTensors> requests, SequencePadding padding) {
+    long[] rows = new long[requests.size()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = rows(requests.get(i));
+    }
+    if (padding == null) {
+      return new Joined(join(requests), rows, null, -1, null);
+    }
+    long[] lengths = new long[rows.length];
+    long longest = 0;
+    boolean differ = false;
+    for (int i = 0; i < rows.length; i++) {
+      NamedTensors r = requests.get(i);
+      Tensor m = r.get(padding.maskInput());
+      if (m == null || m.rank() < 2) {
+        throw new IllegalArgumentException("the attention mask '" + padding.maskInput() + "' is missing or not a sequence");
+      }
+      lengths[i] = m.dim(1);
+      for (String name : padding.inputs().keySet()) {
+        Tensor t = r.get(name);
+        if (t != null && t.dim(1) != lengths[i]) {
+          throw new IllegalArgumentException("input '" + name + "' has length " + t.dim(1) + " where the mask has "
+              + lengths[i]);
+        }
+      }
+      differ |= i > 0 && lengths[i] != lengths[0];
+      longest = Math.max(longest, lengths[i]);
+    }
+    if (!differ) {
+      return new Joined(join(requests), rows, null, -1, null);
+    }
+    NamedTensors.Builder out = NamedTensors.builder();
+    for (String name : requests.get(0).names()) {
+      Double value = padding.inputs().get(name);
+      List<Tensor> parts = new ArrayList<>(requests.size());
+      for (NamedTensors r : requests) {
+        Tensor t = r.get(name);
+        parts.add(value == null || t.dim(1) == longest ? t : resize(t, longest, value));
+      }
+      out.put(name, concat(parts));
+    }
+    return new Joined(out.build(), rows, lengths, longest, padding);
+  }
+
+  /**
+   * Returns a copy of a tensor of rank 2 or more with dimension 1 made {@code length}: cut, or
+   * padded with {@code value}.
+   */
+  static Tensor resize(Tensor t, long length, double value) {
+    long[] shape = t.shape();
+    long rows = shape[0];
+    long from = shape[1];
+    long inner = 1;
+    for (int i = 2; i < shape.length; i++) {
+      inner *= shape[i];
+    }
+    shape[1] = length;
+    long keep = Math.min(from, length) * inner;
+    long padCount = Math.max(0, length - from) * inner;
+    if (t.dtype() == DType.STRING) {
+      String[] src = t.toStringArray();
+      String[] dst = new String[Math.toIntExact(rows * length * inner)];
+      int at = 0;
+      for (long r = 0; r < rows; r++) {
+        System.arraycopy(src, (int) (r * from * inner), dst, at, (int) keep);
+        at += (int) keep;
+        for (long k = 0; k < padCount; k++) {
+          dst[at++] = "";
+        }
+      }
+      return Tensor.of(dst, shape);
+    }
+    int width = t.dtype().byteSize();
+    ByteBuffer src = t.buffer();
+    ByteBuffer pad = padCount == 0 ? null : element(t.dtype(), value);
+    ByteBuffer dst = ByteBuffer.allocateDirect(Math.toIntExact(rows * length * inner * width)).order(ByteOrder.nativeOrder());
+    for (long r = 0; r < rows; r++) {
+      int start = (int) (r * from * inner * width);
+      dst.put(src.slice(start, (int) (keep * width)));
+      for (long k = 0; k < padCount; k++) {
+        dst.put(pad.duplicate());
+      }
+    }
+    dst.flip();
+    return Tensor.fromBuffer(t.dtype(), dst, shape);
+  }
+
+  /** One element of a dtype holding a value, as bytes. */
+  private static ByteBuffer element(DType dtype, double v) {
+    Tensor one = switch (dtype) {
+      case FLOAT32 -> Tensor.of(new float[] {(float) v}, 1);
+      case FLOAT64 -> Tensor.of(new double[] {v}, 1);
+      case FLOAT16, BFLOAT16 -> Tensor.ofHalf(dtype, new float[] {(float) v}, 1);
+      case INT8, UINT8 -> Tensor.ofBytes(dtype, new byte[] {(byte) v}, 1);
+      case INT16 -> Tensor.ofShorts(dtype, new short[] {(short) v}, 1);
+      case INT32 -> Tensor.of(new int[] {(int) v}, 1);
+      case INT64 -> Tensor.of(new long[] {(long) v}, 1);
+      case BOOL -> Tensor.of(new boolean[] {v != 0}, 1);
+      case STRING -> throw new IllegalArgumentException("strings have no element bytes");
+    };
+    return one.buffer();
+  }
 
   /**
    * Returns whether the requests can be joined: each input has rank at least 1, and all requests

@@ -252,6 +252,44 @@ class BatchingTest {
   }
 
   @Test
+  @DisplayName("adaptive: batching is kept where it pays (a call costs the same CPU for 1 or 16 rows) and bypassed "
+      + "where it cannot (every row waits as long), measured on the same traffic")
+  void adaptsToWhatPays() throws Exception {
+    try (Swell swell = builder().batching(BatchPolicy.maxRows(16).workers(2)).build();
+         Predictor pays = swell.load("pays", mlp("fixed", 1, "spin_ms", "1"));
+         Predictor costs = swell.load("costs", mlp("perrow", 1, "delay_ms_per_row", "2"))) {
+      DynamicBatcher paying = ((LocalPredictor) pays).hosted().batcher();
+      DynamicBatcher bypassing = ((LocalPredictor) costs).hosted().batcher();
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong calls = new AtomicLong();
+      List<Future<Integer>> fs = inParallel(16, () -> {
+        Predictor p = calls.incrementAndGet() % 2 == 0 ? pays : costs; // 8 callers each
+        int n = 0;
+        while (!stop.get()) {
+          p.predict(NamedTensors.of("x", Tensor.of(new float[4], 1, 4)));
+          n++;
+        }
+        return n;
+      });
+      try {
+        // 8 callers each: joined, the fixed-CPU model serves up to 8 rows a millisecond a core against one
+        // unjoined; the per-row model serves 4x more unbatched (8 sleeping calls at once against 2 slots)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(bypassing::bypassed);
+        // and it stays so: the probes of batching that follow (after 1 s, then 2 s) lose
+        org.awaitility.Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+            .until(bypassing::bypassed);
+        assertThat(paying.bypassed()).as("batching kept where it pays").isFalse();
+      } finally {
+        stop.set(true);
+      }
+      for (Future<Integer> f : fs) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      assertThat(paying.bypassed()).isFalse();
+    }
+  }
+
+  @Test
   @DisplayName("batching through alias moves: 4 threads, 10 swaps, no failed request, every answer from the version it names")
   void batchingAcrossSwaps() throws Exception {
     HotReloadTest.MovableRepository repo = new HotReloadTest.MovableRepository();

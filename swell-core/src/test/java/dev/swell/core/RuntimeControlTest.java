@@ -240,7 +240,7 @@ class RuntimeControlTest {
   @DisplayName("bug: DynamicBatcher.submit after close blocked forever; it fails at once")
   void submitAfterCloseFails() {
     DynamicBatcher b = new DynamicBatcher("m", "1", (in, deadline) -> in, BatchPolicy.maxRows(4),
-        Executors.defaultThreadFactory(), rows -> { }, System::nanoTime);
+        rows -> { }, System::nanoTime);
     b.close();
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> b.submit(in(), Long.MAX_VALUE)).isInstanceOf(IllegalStateException.class)

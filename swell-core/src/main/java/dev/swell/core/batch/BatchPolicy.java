@@ -5,13 +5,15 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Turns on dynamic batching ({@code Swell.builder().batching(...)}): concurrent requests to one
- * loaded version wait in a bounded queue, and {@code workers} batching threads per version each
- * join those whose inputs agree in every dimension but the first into one model call of up to
- * {@code maxRows} rows, then hand each caller its slice of the outputs. (One worker would leave
- * all but one core idle when each model call runs on one thread.) Under load this trades a little latency
- * for much more throughput; with nothing else queued a request runs at once (unless
- * {@code maxDelay} asks to wait for company). A full queue rejects at once with
+ * Turns on dynamic batching ({@code Swell.builder().batching(...)}), by flat combining: there are
+ * no batching threads. A request that finds its version idle (fewer than {@code workers} calls
+ * running, nothing queued) runs at once on the caller's thread, as it would unbatched; one that
+ * finds it busy waits in a bounded queue, and the next caller to get a call slot joins the queued
+ * requests whose inputs agree in every dimension but the first (or but the sequence axis, with
+ * {@link #padding}) into one model call of up to {@code maxRows} rows, then hands each caller its
+ * slice of the outputs. An idle model pays nothing; a busy one forms batches as large as its
+ * backlog. {@code maxDelay} makes the first request of a batch wait for company (useful when a
+ * call costs much more than waiting). A full queue rejects at once with
  * {@link dev.swell.api.OverloadException}: memory stays bounded.
  *
  * <pre>{@code
@@ -29,6 +31,8 @@ public final class BatchPolicy {
   private final int workers;
   private final Set<String> models;
   private final long maxBytes;
+  private final SequencePadding padding; // null: none
+  private final boolean adaptive;
 
   /**
    * Validates and copies.
@@ -40,7 +44,8 @@ public final class BatchPolicy {
    * @param models model names, empty for all
    * @param maxBytes the most input bytes in one joined call (strings count two bytes a character), at least 1
    */
-  private BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int workers, Set<String> models, long maxBytes) {
+  private BatchPolicy(int maxRows, Duration maxDelay, int queueCapacity, int workers, Set<String> models, long maxBytes,
+      SequencePadding padding, boolean adaptive) {
     if (maxRows < 2) {
       throw new IllegalArgumentException("maxRows must be at least 2, was " + maxRows);
     }
@@ -64,6 +69,8 @@ public final class BatchPolicy {
     this.workers = workers;
     this.models = models;
     this.maxBytes = maxBytes;
+    this.padding = padding;
+    this.adaptive = adaptive;
   }
 
   /**
@@ -74,28 +81,29 @@ public final class BatchPolicy {
    * @return the policy
    */
   public BatchPolicy maxBytes(long bytes) {
-    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, models, bytes);
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, models, bytes, padding, adaptive);
   }
 
   /**
    * Batches up to {@code rows} rows a call, without waiting, with a queue of 1,024 requests and
-   * one batching thread per available processor.
+   * as many calls at once per version as there are available processors.
    *
    * @param rows at least 2
    * @return the policy
    */
   public static BatchPolicy maxRows(int rows) {
-    return new BatchPolicy(rows, Duration.ZERO, 1024, Runtime.getRuntime().availableProcessors(), Set.of(), Long.MAX_VALUE);
+    return new BatchPolicy(rows, Duration.ZERO, 1024, Runtime.getRuntime().availableProcessors(), Set.of(), Long.MAX_VALUE, null, true);
   }
 
   /**
-   * Returns a copy with another number of batching threads per loaded version.
+   * Returns a copy with another number of model calls at once per loaded version (each run by a
+   * caller's thread; with one intra-op thread a call, the number of cores keeps them all busy).
    *
    * @param threads at least 1
    * @return the policy
    */
   public BatchPolicy workers(int threads) {
-    return new BatchPolicy(maxRows, maxDelay, queueCapacity, threads, models, maxBytes);
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, threads, models, maxBytes, padding, adaptive);
   }
 
   /**
@@ -105,7 +113,7 @@ public final class BatchPolicy {
    * @return the policy
    */
   public BatchPolicy maxDelay(Duration delay) {
-    return new BatchPolicy(maxRows, delay, queueCapacity, workers, models, maxBytes);
+    return new BatchPolicy(maxRows, delay, queueCapacity, workers, models, maxBytes, padding, adaptive);
   }
 
   /**
@@ -115,7 +123,7 @@ public final class BatchPolicy {
    * @return the policy
    */
   public BatchPolicy queueCapacity(int requests) {
-    return new BatchPolicy(maxRows, maxDelay, requests, workers, models, maxBytes);
+    return new BatchPolicy(maxRows, maxDelay, requests, workers, models, maxBytes, padding, adaptive);
   }
 
   /**
@@ -125,7 +133,52 @@ public final class BatchPolicy {
    * @return the policy
    */
   public BatchPolicy onlyModels(String... names) {
-    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, Set.of(names), maxBytes);
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, Set.of(names), maxBytes, padding, adaptive);
+  }
+
+  /**
+   * Returns a copy that pads sequence inputs so that requests of different lengths join (see
+   * {@link SequencePadding}; default: requests join only when every dimension but the first agrees).
+   *
+   * @param sequences the padding
+   * @return the policy
+   */
+  public BatchPolicy padding(SequencePadding sequences) {
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, models, maxBytes,
+        java.util.Objects.requireNonNull(sequences, "sequences"), adaptive);
+  }
+
+  /**
+   * Returns a copy that adapts (the default) or always batches. Adapting, each version measures
+   * the rows a second it serves batching and running every request directly on the same traffic
+   * (a 100 ms probe of the other way after each 1 to 16 s) and serves the faster way, so batching
+   * never costs throughput where it cannot help (a model whose call costs little more than handing
+   * a request between threads). {@code false} always batches (a GPU, say, where one large call is
+   * what the device needs).
+   *
+   * @param adapt whether to adapt
+   * @return the policy
+   */
+  public BatchPolicy adaptive(boolean adapt) {
+    return new BatchPolicy(maxRows, maxDelay, queueCapacity, workers, models, maxBytes, padding, adapt);
+  }
+
+  /**
+   * Returns whether batching adapts to the traffic (see {@link #adaptive(boolean)}).
+   *
+   * @return whether it adapts
+   */
+  public boolean adaptive() {
+    return adaptive;
+  }
+
+  /**
+   * Returns the sequence padding, if any.
+   *
+   * @return the padding, or empty
+   */
+  public java.util.Optional<SequencePadding> padding() {
+    return java.util.Optional.ofNullable(padding);
   }
 
   /**
@@ -166,9 +219,9 @@ public final class BatchPolicy {
   }
 
   /**
-   * Returns the {@code workers}: batching threads per loaded version, each making one model call at a time.
+   * Returns the {@code workers}: model calls at once per loaded version.
    *
-   * @return batching threads per loaded version, each making one model call at a time
+   * @return model calls at once per loaded version
    */
   public int workers() {
     return workers;
@@ -199,12 +252,14 @@ public final class BatchPolicy {
         && o.queueCapacity == queueCapacity
         && o.workers == workers
         && java.util.Objects.equals(o.models, models)
-        && o.maxBytes == maxBytes;
+        && o.maxBytes == maxBytes
+        && java.util.Objects.equals(o.padding, padding)
+        && o.adaptive == adaptive;
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(maxRows, maxDelay, queueCapacity, workers, models, maxBytes);
+    return java.util.Objects.hash(maxRows, maxDelay, queueCapacity, workers, models, maxBytes, padding, adaptive);
   }
 
   @Override
@@ -214,6 +269,8 @@ public final class BatchPolicy {
         + ", queueCapacity=" + queueCapacity
         + ", workers=" + workers
         + ", models=" + models
-        + ", maxBytes=" + maxBytes + "]";
+        + ", maxBytes=" + maxBytes
+        + (padding == null ? "" : ", padding=" + padding)
+        + ", adaptive=" + adaptive + "]";
   }
 }

@@ -37,7 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>With {@code failing=true} a model loads but every {@code run} fails; with
  * {@code fail_on_negative=true} a run fails when any float input element is negative; with
  * {@code delay_ms=N} every run first waits N ms, or less when the call is cancelled (a slow model,
- * for queueing and deadline tests; {@link #cancelledRuns()} counts the stopped ones; with
+ * for queueing and deadline tests; with {@code delay_ms_per_row=N} N ms more for every row, a model
+ * that batching cannot make cheaper; with {@code spin_ms=N} every run keeps a core busy for N ms
+ * (a model whose call costs the same CPU for 1 or many rows); {@link #cancelledRuns()} counts the stopped ones; with
  * {@code cancellable=false} it ignores cancellation, as a backend that cannot stop). It also
  * records the rows (first dimension of the first input) of every run ({@link #rowsPerRun()}).
  *
@@ -163,6 +165,8 @@ public final class ReferenceBackendProvider implements BackendProvider {
     private final boolean failing;
     private final boolean failOnNegative;
     private final long delayMs;
+    private final long delayMsPerRow;
+    private final long spinNanos;
     private final boolean cancellable;
     private volatile boolean closed;
 
@@ -172,6 +176,8 @@ public final class ReferenceBackendProvider implements BackendProvider {
       this.failing = Boolean.parseBoolean(p.getProperty("failing", "false"));
       this.failOnNegative = Boolean.parseBoolean(p.getProperty("fail_on_negative", "false"));
       this.delayMs = Long.parseLong(p.getProperty("delay_ms", "0"));
+      this.delayMsPerRow = Long.parseLong(p.getProperty("delay_ms_per_row", "0"));
+      this.spinNanos = Long.parseLong(p.getProperty("spin_ms", "0")) * 1_000_000;
       this.cancellable = Boolean.parseBoolean(p.getProperty("cancellable", "true"));
       try {
         switch (op) {
@@ -237,6 +243,11 @@ public final class ReferenceBackendProvider implements BackendProvider {
         throw new BackendException("this model fails on every call (failing=true)", artifact.name(),
             artifact.version(), null);
       }
+      for (long t0 = System.nanoTime(); System.nanoTime() - t0 < spinNanos; ) {
+        Thread.onSpinWait(); // CPU time, whatever the rows
+      }
+      long delayMs = this.delayMs + (delayMsPerRow == 0 || inputs.tensors().isEmpty()
+          || inputs.tensors().get(0).rank() == 0 ? 0 : delayMsPerRow * inputs.tensors().get(0).dim(0));
       if (delayMs > 0) {
         // a slow model that stops when cancelled, as ONNX Runtime does between operators
         java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);

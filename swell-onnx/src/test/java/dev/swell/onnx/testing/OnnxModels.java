@@ -268,6 +268,45 @@ public final class OnnxModels {
   }
 
   /**
+   * Writes a small sequence encoder shaped like a transformer's interface, whose answers at
+   * unmasked positions do not depend on padding (so padded batching must give exactly the
+   * unbatched answers): inputs {@code input_ids} and {@code attention_mask}, int64 [batch, seq];
+   * {@code m = float(input_ids) * float(attention_mask)}; outputs {@code hidden} float32
+   * [batch, seq, 4] = {@code m} × (1, -2, 0.5, 3) per position, and {@code pooled} float32 [batch]
+   * = the sum of {@code m} over the sequence.
+   *
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code sequence-encoder.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path sequenceEncoder(Path dir) {
+    return writeIfAbsent(dir, "sequence-encoder.onnx", () -> {
+      NodeProto castIds = node("Cast", "cast_ids", List.of("input_ids"), "ids_f").toBuilder()
+          .addAttribute(intAttribute("to", TensorProto.DataType.FLOAT.getNumber())).build();
+      NodeProto castMask = node("Cast", "cast_mask", List.of("attention_mask"), "mask_f").toBuilder()
+          .addAttribute(intAttribute("to", TensorProto.DataType.FLOAT.getNumber())).build();
+      NodeProto pool = node("ReduceSum", "pool", List.of("m", "axis1"), "pooled").toBuilder()
+          .addAttribute(intAttribute("keepdims", 0)).build();
+      return GraphProto.newBuilder()
+          .setName("sequence_encoder")
+          .addInput(value("input_ids", DType.INT64, BATCH, "seq"))
+          .addInput(value("attention_mask", DType.INT64, BATCH, "seq"))
+          .addOutput(value("hidden", DType.FLOAT32, BATCH, "seq", 4))
+          .addOutput(value("pooled", DType.FLOAT32, BATCH))
+          .addInitializer(floats("w", new float[] {1f, -2f, 0.5f, 3f}, 4))
+          .addInitializer(longs("axis1", new long[] {1}, 1))
+          .addInitializer(longs("axis2", new long[] {2}, 1))
+          .addNode(castIds)
+          .addNode(castMask)
+          .addNode(node("Mul", "mask_mul", List.of("ids_f", "mask_f"), "m"))
+          .addNode(node("Unsqueeze", "unsqueeze", List.of("m", "axis2"), "m3"))
+          .addNode(node("Mul", "widen", List.of("m3", "w"), "hidden"))
+          .addNode(pool)
+          .build();
+    });
+  }
+
+  /**
    * Writes a model with two inputs and two outputs: inputs {@code a} and {@code b}, float32
    * [batch, 4]; outputs {@code sum} = a + b (Add) and {@code product} = a × b (Mul), declared in
    * that order.
