@@ -1,17 +1,24 @@
 package dev.swell.api;
 
+import java.util.AbstractList;
+import java.util.AbstractMap;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 
 /**
  * An immutable, ordered collection of tensors by name: the inputs of a call or its outputs.
  *
- * <p>Iteration follows insertion order. Names are unique and non-empty.
+ * <p>Iteration follows insertion order. Names are unique and non-empty. Held in two small arrays
+ * (a call's inputs are a few tensors), so making one costs three small objects and a lookup by
+ * name compares a few strings; the map and set views are made when first asked for.
  *
  * <pre>{@code
  * NamedTensors inputs = NamedTensors.of("x", Tensor.of(new float[] {1, 2, 3, 4}, 1, 4));
@@ -23,12 +30,15 @@ import java.util.Set;
  */
 public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
 
-  private static final NamedTensors EMPTY = new NamedTensors(Map.of());
+  private static final NamedTensors EMPTY = new NamedTensors(new String[0], new Tensor[0]);
 
-  private final Map<String, Tensor> tensors;
+  private final String[] names;
+  private final Tensor[] values;
+  private Map<String, Tensor> map; // made on first asMap(); racy but idempotent
 
-  private NamedTensors(Map<String, Tensor> tensors) {
-    this.tensors = tensors;
+  private NamedTensors(String[] names, Tensor[] values) {
+    this.names = names;
+    this.values = values;
   }
 
   /**
@@ -50,7 +60,8 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @throws IllegalArgumentException if the name is empty
    */
   public static NamedTensors of(String name, Tensor tensor) {
-    return builder().put(name, tensor).build();
+    check(name, tensor);
+    return new NamedTensors(new String[] {name}, new Tensor[] {tensor});
   }
 
   /**
@@ -62,7 +73,7 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @param tensor2 the second tensor
    * @return the collection
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if a name is empty or repeated
+   * @throws IllegalArgumentException if a name is empty or both names are the same
    */
   public static NamedTensors of(String name1, Tensor tensor1, String name2, Tensor tensor2) {
     return builder().put(name1, tensor1).put(name2, tensor2).build();
@@ -98,7 +109,22 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return the tensor, or {@code null} if there is none of that name
    */
   public Tensor get(String name) {
-    return tensors.get(name);
+    int i = indexOf(name);
+    return i < 0 ? null : values[i];
+  }
+
+  private int indexOf(String name) {
+    for (int i = 0; i < names.length; i++) {
+      if (names[i] == name) { // names are often the same constant or signature string
+        return i;
+      }
+    }
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -109,11 +135,33 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @throws IllegalArgumentException if there is none of that name; the message lists the names
    */
   public Tensor require(String name) {
-    Tensor t = tensors.get(name);
+    Tensor t = get(name);
     if (t == null) {
       throw new IllegalArgumentException("no tensor named '" + name + "'; present: " + names());
     }
     return t;
+  }
+
+  /**
+   * Returns the name at a position (insertion order).
+   *
+   * @param index from 0 to {@code size() - 1}
+   * @return the name
+   * @throws IndexOutOfBoundsException if there is no such position
+   */
+  public String name(int index) {
+    return names[index];
+  }
+
+  /**
+   * Returns the tensor at a position (insertion order).
+   *
+   * @param index from 0 to {@code size() - 1}
+   * @return the tensor
+   * @throws IndexOutOfBoundsException if there is no such position
+   */
+  public Tensor tensor(int index) {
+    return values[index];
   }
 
   /**
@@ -122,16 +170,26 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return an unmodifiable ordered set
    */
   public Set<String> names() {
-    return tensors.keySet();
+    return Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(names)));
   }
 
   /**
    * Returns the tensors in order.
    *
-   * @return an unmodifiable list
+   * @return an unmodifiable list (a view: no copy)
    */
   public List<Tensor> tensors() {
-    return List.copyOf(tensors.values());
+    return new AbstractList<>() {
+      @Override
+      public Tensor get(int index) {
+        return values[index];
+      }
+
+      @Override
+      public int size() {
+        return values.length;
+      }
+    };
   }
 
   /**
@@ -140,7 +198,16 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return the map
    */
   public Map<String, Tensor> asMap() {
-    return tensors;
+    Map<String, Tensor> m = map;
+    if (m == null) {
+      LinkedHashMap<String, Tensor> built = new LinkedHashMap<>();
+      for (int i = 0; i < names.length; i++) {
+        built.put(names[i], values[i]);
+      }
+      m = Collections.unmodifiableMap(built);
+      map = m;
+    }
+    return m;
   }
 
   /**
@@ -149,7 +216,7 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return the size
    */
   public int size() {
-    return tensors.size();
+    return names.length;
   }
 
   /**
@@ -158,36 +225,64 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return whether empty
    */
   public boolean isEmpty() {
-    return tensors.isEmpty();
+    return names.length == 0;
   }
 
   @Override
   public Iterator<Map.Entry<String, Tensor>> iterator() {
-    return tensors.entrySet().iterator();
+    return new Iterator<>() {
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        return next < names.length;
+      }
+
+      @Override
+      public Map.Entry<String, Tensor> next() {
+        if (next >= names.length) {
+          throw new NoSuchElementException();
+        }
+        int i = next++;
+        return new AbstractMap.SimpleImmutableEntry<>(names[i], values[i]);
+      }
+    };
   }
 
   /** Equal when the same names map to equal tensors, in the same order. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof NamedTensors
-        && List.copyOf(tensors.entrySet()).equals(List.copyOf(((NamedTensors) o).tensors.entrySet()));
+    return o instanceof NamedTensors n && Arrays.equals(names, n.names) && Arrays.equals(values, n.values);
   }
 
+  /** The hash of the equivalent map (the sum over entries of name hash XOR tensor hash). */
   @Override
   public int hashCode() {
-    return tensors.hashCode();
+    int h = 0;
+    for (int i = 0; i < names.length; i++) {
+      h += names[i].hashCode() ^ values[i].hashCode();
+    }
+    return h;
   }
 
   @Override
   public String toString() {
-    return tensors.toString();
+    return asMap().toString();
+  }
+
+  private static void check(String name, Tensor tensor) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(tensor, () -> "tensor '" + name + "' is null");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("tensor name is empty");
+    }
   }
 
   /** Collects tensors in order. Not thread-safe; {@link #build()} may be called more than once. */
   public static final class Builder {
-    private LinkedHashMap<String, Tensor> map = new LinkedHashMap<>();
-    /** Whether {@link #build()} handed the map out: the next put copies it first. */
-    private boolean shared;
+    private String[] names = new String[4];
+    private Tensor[] values = new Tensor[4];
+    private int size;
 
     private Builder() {}
 
@@ -201,18 +296,19 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
      * @throws IllegalArgumentException if the name is empty or already present
      */
     public Builder put(String name, Tensor tensor) {
-      Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(tensor, () -> "tensor '" + name + "' is null");
-      if (name.isEmpty()) {
-        throw new IllegalArgumentException("tensor name is empty");
+      check(name, tensor);
+      for (int i = 0; i < size; i++) {
+        if (names[i].equals(name)) {
+          throw new IllegalArgumentException("tensor name '" + name + "' appears twice");
+        }
       }
-      if (shared) {
-        map = new LinkedHashMap<>(map);
-        shared = false;
+      if (size == names.length) {
+        names = Arrays.copyOf(names, size * 2);
+        values = Arrays.copyOf(values, size * 2);
       }
-      if (map.putIfAbsent(name, tensor) != null) {
-        throw new IllegalArgumentException("tensor name '" + name + "' appears twice");
-      }
+      names[size] = name;
+      values[size] = tensor;
+      size++;
       return this;
     }
 
@@ -222,11 +318,10 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
      * @return the collection
      */
     public NamedTensors build() {
-      if (map.isEmpty()) {
+      if (size == 0) {
         return EMPTY;
       }
-      shared = true; // no copy now: a later put copies (builders are rarely reused)
-      return new NamedTensors(Collections.unmodifiableMap(map));
+      return new NamedTensors(Arrays.copyOf(names, size), Arrays.copyOf(values, size));
     }
   }
 }

@@ -17,9 +17,11 @@ import java.util.Objects;
  *
  * <p>Fixed-size types live in a {@link ByteBuffer} in {@linkplain ByteOrder#nativeOrder() native
  * order}. The array factories ({@link #of(float[], long...)} and friends) copy the array once into
- * a direct buffer, which a backend such as ONNX Runtime then uses without another copy. The buffer
- * factories ({@link #fromBuffer(DType, ByteBuffer, long...)}) take the caller's buffer as it is,
- * without copying: the caller promises not to change it afterwards. {@link DType#STRING} tensors
+ * a heap buffer (cheap to allocate and collect; ONNX Runtime's backend copies it into a pooled
+ * direct buffer for the call, about the cost of reading it). The buffer factories
+ * ({@link #fromBuffer(DType, ByteBuffer, long...)}) take the caller's buffer as it is, without
+ * copying: the caller promises not to change it afterwards, and a direct buffer is used by a
+ * backend in place, with no copy at all (the zero-copy path for inputs kept across calls). {@link DType#STRING} tensors
  * hold a private copy of a {@code String[]}.
  *
  * <p>Shapes are validated on creation: no negative dimension, an element count that fits in an
@@ -623,7 +625,7 @@ public final class Tensor {
 
   private static ByteBuffer allocate(DType dtype, int length, long[] shape) {
     checkShape(dtype, shape, length);
-    return ByteBuffer.allocateDirect(length * dtype.byteSize()).order(ByteOrder.nativeOrder());
+    return ByteBuffer.allocate(length * dtype.byteSize()).order(ByteOrder.nativeOrder());
   }
 
   private static Tensor seal(DType dtype, long[] shape, int size, ByteBuffer b) {

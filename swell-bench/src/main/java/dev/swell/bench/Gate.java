@@ -24,7 +24,16 @@ import java.util.TreeMap;
  * with a tolerance of three times its measured relative error (at least 5%; two runs of the same code
  * here differed by at most 2.6%), errors from the
  * median and median absolute deviation of the per-round ratios;
- * {@code --workloads a,b} limits the workloads; {@code --quick} shortens the runs.
+ * {@code --workloads a,b} limits the workloads; {@code --quick} shortens the runs (15 rounds of
+ * 100 ms blocks, no DJL: about a minute and a half) and judges them with the baseline's
+ * {@code quickTolerance} at least, measured from unchanged code on a loaded machine.
+ *
+ * <p>A Swell variant fails when its time ratio grew beyond its tolerance (the larger of the
+ * baseline's and three times this run's own relative error) or when it allocates more bytes per
+ * call than the baseline by more than 1% + 32 B (compared only on the JDK that wrote the baseline:
+ * allocation is exact and does not move with the machine's load, so it catches a regression such
+ * as an extra copy of every input that a loaded machine's timings cannot). A cache hit is judged
+ * against {@code keyWork} too. DJL's ratios are reported, never gated.
  *
  * <p>Run: {@code ./mvnw -B -q -pl swell-bench -am package exec:exec@gate -DskipTests}.
  */
@@ -32,6 +41,11 @@ public final class Gate {
 
   static final String REFERENCE = "rawOrt";
   static final double MIN_TOLERANCE = 0.05;
+  /** The floor of a quick run's tolerance when the baseline names none (see {@code quickTolerance}). */
+  static final double QUICK_MIN_TOLERANCE = 0.15;
+  /** Allocation may grow by this fraction plus {@link #ALLOC_SLACK_BYTES} before the gate fails. */
+  static final double ALLOC_TOLERANCE = 0.01;
+  static final double ALLOC_SLACK_BYTES = 32;
 
   private Gate() {}
 
@@ -88,12 +102,20 @@ public final class Gate {
     Files.createDirectories(outDir);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     Map<String, double[]> baseline = new TreeMap<>();
+    double quickFloor = QUICK_MIN_TOLERANCE;
+    int baselineJdk = -1;
     if (Files.exists(baselineFile)) {
-      for (var e : json.readTree(baselineFile.toFile()).path("ratios").properties()) {
+      var root = json.readTree(baselineFile.toFile());
+      quickFloor = root.path("quickTolerance").asDouble(QUICK_MIN_TOLERANCE);
+      baselineJdk = root.path("jdk").asInt(-1);
+      for (var e : root.path("ratios").properties()) {
         baseline.put(e.getKey(), new double[] {e.getValue().path("ratio").asDouble(),
-            e.getValue().path("tolerance").asDouble()});
+            e.getValue().path("tolerance").asDouble(), e.getValue().path("allocBytesPerOp").asDouble(-1)});
       }
     }
+    int jdk = Runtime.version().feature();
+    // allocation is a property of the code and the JDK, not of the machine's speed: compared only on the same JDK
+    boolean compareAlloc = baselineJdk == jdk;
     boolean failed = false;
     StringBuilder table = new StringBuilder();
     table.append(String.format(Locale.ROOT, "%-36s %10s %16s %8s %9s %12s %8s%n", "benchmark", "baseline",
@@ -104,22 +126,28 @@ public final class Gate {
       double[] base = baseline.get(r.key());
       String verdict = "new";
       String change = "";
+      double tol = 0;
       if (base != null) {
         double delta = r.ratio() / base[0] - 1;
         change = String.format(Locale.ROOT, "%+.1f%%", delta * 100);
-        boolean regressed = delta > base[1];
+        // this run's own noise widens the bound: a loaded machine measures with a larger error
+        tol = Math.max(quick ? Math.max(base[1], quickFloor) : base[1], 3 * r.error() / r.ratio());
+        boolean slower = delta > tol;
+        boolean allocates = compareAlloc && base[2] >= 0 && !Double.isNaN(r.allocBytes())
+            && r.allocBytes() > base[2] * (1 + ALLOC_TOLERANCE) + ALLOC_SLACK_BYTES;
+        boolean regressed = slower || allocates;
         if (r.key().endsWith("/djl")) {
           // DJL is another library, measured beside Swell for reference: its ratio moves with
           // DJL and with the machine (up to 20% between runs here), never with Swell's code
           verdict = regressed ? "worse(i)" : "info";
         } else {
-          verdict = regressed ? "FAIL" : "ok";
+          verdict = slower && allocates ? "FAIL(t+B)" : slower ? "FAIL(time)" : allocates ? "FAIL(B)" : "ok";
           failed |= regressed;
         }
       }
       table.append(String.format(Locale.ROOT, "%-36s %10s %9.3f ±%5.3f %8s %9s %12.0f %8s%n", r.key(),
           base == null ? "-" : String.format(Locale.ROOT, "%.3f", base[0]), r.ratio(), r.error(), change,
-          base == null ? "-" : String.format(Locale.ROOT, "%.0f%%", base[1] * 100), r.allocBytes(), verdict));
+          base == null ? "-" : String.format(Locale.ROOT, "%.0f%%", tol * 100), r.allocBytes(), verdict));
       ObjectNode n = measured.putObject(r.key());
       n.put("ratio", r.ratio()).put("error", r.error()).put("micros", r.micros())
           .put("allocBytesPerOp", r.allocBytes()).put("rawOrtAllocBytesPerOp", r.refAllocBytes());
@@ -132,11 +160,18 @@ public final class Gate {
         + outDir.resolve("report.svg").toAbsolutePath());
     if (update) {
       ObjectNode b = json.createObjectNode();
-      b.put("note", "ratios against raw ONNX Runtime in the same run; tolerance = max(5%, 3 x relative error)");
+      b.put("note", "ratios against raw ONNX Runtime in the same run (swellCached/keyWork: against the input "
+          + "copying and hashing every hit does); tolerance = max(5%, 3 x relative error), quick runs at least "
+          + "quickTolerance; allocBytesPerOp compared on the same JDK (+1% + 32 B)");
+      b.put("jdk", jdk);
+      b.put("quickTolerance", quickFloor);
       ObjectNode rs = b.putObject("ratios");
       for (Ratio r : ratios) {
-        double tol = Math.max(MIN_TOLERANCE, 3 * r.error() / r.ratio());
-        rs.putObject(r.key()).put("ratio", round(r.ratio())).put("tolerance", round(tol));
+        double t = Math.max(MIN_TOLERANCE, 3 * r.error() / r.ratio());
+        ObjectNode n = rs.putObject(r.key()).put("ratio", round(r.ratio())).put("tolerance", round(t));
+        if (!Double.isNaN(r.allocBytes())) {
+          n.put("allocBytesPerOp", Math.round(r.allocBytes()));
+        }
       }
       json.writeValue(baselineFile.toFile(), b);
       System.out.println("baseline written: " + baselineFile.toAbsolutePath());
@@ -161,7 +196,7 @@ public final class Gate {
     List<Ratio> out = new ArrayList<>();
     for (String workload : workloads) {
       System.out.println("measuring " + workload + " ...");
-      PairedRun.Result r = PairedRun.run(workload, quick ? 15 : 40, 20261124);
+      PairedRun.Result r = PairedRun.run(workload, quick ? 15 : 40, 20261124, !quick, quick);
       for (var e : r.ratios().entrySet()) {
         List<Double> v = e.getValue();
         double median = median(v);
@@ -170,8 +205,9 @@ public final class Gate {
           dev.add(Math.abs(x - median));
         }
         double err = 1.4826 * median(dev) / Math.sqrt(v.size());
-        out.add(new Ratio(workload, e.getKey(), median, err, r.micros().get(e.getKey()),
-            r.allocBytes().get(e.getKey()), r.allocBytes().get(REFERENCE)));
+        String variant = e.getKey().contains("/") ? e.getKey().substring(0, e.getKey().indexOf('/')) : e.getKey();
+        out.add(new Ratio(workload, e.getKey(), median, err, r.micros().get(variant),
+            e.getKey().contains("/") ? Double.NaN : r.allocBytes().get(variant), r.allocBytes().get(REFERENCE)));
       }
     }
     return out;

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 
 /**
  * Measures the variants of {@link PredictBenchmark} for one workload in one JVM, interleaved: in
@@ -16,39 +15,57 @@ import java.util.concurrent.Callable;
  * yields one ratio per variant against the reference's block of the same round. The median of
  * those paired ratios does not move when the machine's speed drifts between minutes, which
  * separate JMH forks cannot promise on a shared 2-core machine (there, the ratio of two unchanged
- * variants moved by up to 20% between runs).
+ * variants moved by up to 20% between runs). A cache hit is also measured against
+ * {@code keyWork}, the copying and hashing of the inputs that any hit must do, in the same round:
+ * against a millisecond model a microsecond hit's ratio moves with everything but the hit.
  */
 final class PairedRun {
 
   private static final long BLOCK_NANOS = 150_000_000L;
+  private static final long QUICK_BLOCK_NANOS = 100_000_000L;
+
+  /** The name of the calibration block that cache hits are measured against. */
+  static final String KEY_WORK = "keyWork";
 
   private PairedRun() {}
+
+  /** One call of a variant, returning a number read from its answer (primitive: no boxing). */
+  @FunctionalInterface
+  interface Op {
+    double call() throws Exception;
+  }
 
   /** Per variant: per-round ratios against the reference, and bytes allocated per call. */
   record Result(Map<String, List<Double>> ratios, Map<String, Double> allocBytes, Map<String, Double> micros) {}
 
-  static Result run(String workload, int rounds, long seed) throws Exception {
+  static Result run(String workload, int rounds, long seed, boolean withDjl, boolean quick) throws Exception {
     PredictBenchmark b = new PredictBenchmark();
     b.workload = workload;
     b.setUp();
     try {
-      Map<String, Callable<float[]>> variants = new LinkedHashMap<>();
-      variants.put(Gate.REFERENCE, b::rawOrt);
-      variants.put("swell", b::swell);
-      variants.put("swellReusedTensor", b::swellReusedTensor);
-      variants.put("swellObserved", b::swellObserved);
+      Map<String, Op> variants = new LinkedHashMap<>();
+      variants.put(Gate.REFERENCE, () -> b.rawOrt()[0]);
+      variants.put("swell", () -> b.swell()[0]);
+      variants.put("swellReusedTensor", () -> b.swellReusedTensor()[0]);
+      variants.put("swellObserved", () -> b.swellObserved()[0]);
       variants.put("swellCached", b::swellCached);
-      variants.put("djl", b::djl);
+      variants.put("swellCacheMiss", () -> b.swellCacheMiss()[0]);
+      if (withDjl) {
+        variants.put("djl", () -> b.djl()[0]);
+      }
+      variants.put(KEY_WORK, b::keyWork);
+      long block = quick ? QUICK_BLOCK_NANOS : BLOCK_NANOS;
+      long warmup = quick ? 1_000_000_000L : 2_000_000_000L;
       Map<String, Integer> opsPerBlock = new LinkedHashMap<>();
       double sink = 0;
       for (var v : variants.entrySet()) { // warm-up, about 2 s each, and block sizing
         long start = System.nanoTime();
         int ops = 0;
-        while (System.nanoTime() - start < 2_000_000_000L) {
-          sink += v.getValue().call()[0];
+        while (System.nanoTime() - start < warmup) {
+          sink += v.getValue().call();
           ops++;
         }
-        opsPerBlock.put(v.getKey(), Math.max(3, (int) (ops * BLOCK_NANOS / 2_000_000_000L)));
+        opsPerBlock.put(v.getKey(), Math.max(3, (int) (ops * block / warmup)));
       }
       com.sun.management.ThreadMXBean threads =
           (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -62,12 +79,12 @@ final class PairedRun {
         Collections.shuffle(names, order);
         Map<String, Double> nanosPerOp = new LinkedHashMap<>();
         for (String name : names) {
-          Callable<float[]> call = variants.get(name);
+          Op call = variants.get(name);
           int ops = opsPerBlock.get(name);
           long bytes0 = threads.getThreadAllocatedBytes(me);
           long t0 = System.nanoTime();
           for (int i = 0; i < ops; i++) {
-            sink += call.call()[0];
+            sink += call.call();
           }
           long t1 = System.nanoTime();
           long bytes1 = threads.getThreadAllocatedBytes(me);
@@ -75,10 +92,16 @@ final class PairedRun {
           allocs.computeIfAbsent(name, k -> new ArrayList<>()).add((bytes1 - bytes0) / (double) ops);
         }
         double ref = nanosPerOp.get(Gate.REFERENCE);
+        double keyWork = nanosPerOp.get(KEY_WORK);
         for (var e : nanosPerOp.entrySet()) {
           times.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue() / 1000);
-          if (!e.getKey().equals(Gate.REFERENCE)) {
+          if (!e.getKey().equals(Gate.REFERENCE) && !e.getKey().equals(KEY_WORK)) {
             ratios.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue() / ref);
+          }
+          if (e.getKey().equals("swellCached")) {
+            // a hit is microseconds against a millisecond model: also judged against the work
+            // every hit must do, measured in the same round (see PredictBenchmark.keyWork)
+            ratios.computeIfAbsent("swellCached/keyWork", k -> new ArrayList<>()).add(e.getValue() / keyWork);
           }
         }
       }

@@ -70,6 +70,13 @@ final class HostedVersion {
   private final ResultCache cache; // null when this model is not cached
   private final io.micrometer.core.instrument.Counter cacheHits;
   private final io.micrometer.core.instrument.Counter cacheMisses;
+  // A cache that does not hit is consulted for 1 request in 64 only (racy counters: a heuristic).
+  private static final int CACHE_WINDOW = 1024;
+  private static final int CACHE_BYPASS_WINDOW = 64;
+  private int cacheLookups;
+  private int cacheWindowHits;
+  private int cacheSample;
+  private volatile boolean cacheBypassed;
   private final Admission admission; // null without a limit
   private final DynamicBatcher batcher; // null when not batched
   private final Deadlines deadlines;
@@ -151,8 +158,10 @@ final class HostedVersion {
       if (drift != null) {
         observeDrift(inputs);
       }
-      if (cache != null) {
+      boolean look = cache != null && (!cacheBypassed || (++cacheSample & (CACHE_BYPASS_WINDOW - 1)) == 0);
+      if (look) {
         NamedTensors hit = cache.get(id, inputs);
+        noteLookup(hit != null);
         if (hit != null && !closing) {
           if (timed) {
             cacheHits.increment();
@@ -164,7 +173,7 @@ final class HostedVersion {
         }
       }
       NamedTensors out = admitAndRun(inputs, priority, deadline);
-      if (cache != null) {
+      if (look) {
         cache.put(id, inputs, out);
       }
       record(1, timed, start, alertStart, null);
@@ -175,6 +184,33 @@ final class HostedVersion {
       record(1, timed, start, alertStart, e);
       throw e;
     }
+  }
+
+  /**
+   * Counts a cache lookup. A cache without a hit in 1,024 lookups is bypassed: then only 1 request
+   * in 64 is looked up (and its answer kept), and the first hit among those ends the bypass. So a
+   * cache that never hits costs about 1/64 of its lookups and insertions, and traffic that starts
+   * repeating is cached again after a few dozen requests.
+   */
+  private void noteLookup(boolean hit) {
+    if (hit) {
+      cacheWindowHits++;
+    }
+    if (++cacheLookups >= (cacheBypassed ? CACHE_BYPASS_WINDOW : CACHE_WINDOW) || hit && cacheBypassed) {
+      boolean bypass = cacheWindowHits == 0;
+      if (bypass != cacheBypassed) {
+        cacheBypassed = bypass;
+        log.debug("model '{}' {}: result cache {}", model, version, bypass
+            ? "bypassed (no hit in " + CACHE_WINDOW + " lookups; 1 request in 64 still looked up)" : "in use again");
+      }
+      cacheLookups = 0;
+      cacheWindowHits = 0;
+    }
+  }
+
+  /** Whether the result cache is bypassed now because it did not hit. */
+  boolean cacheBypassed() {
+    return cacheBypassed;
   }
 
   /** The admission stage, then the batcher or the model. */
@@ -337,7 +373,7 @@ final class HostedVersion {
   }
 
   private static long rows(NamedTensors inputs) {
-    Tensor first = inputs.tensors().isEmpty() ? null : inputs.tensors().get(0);
+    Tensor first = inputs.isEmpty() ? null : inputs.tensor(0);
     return first == null || first.rank() == 0 ? 1 : first.dim(0);
   }
 

@@ -69,7 +69,9 @@ final class InputValidator {
       throw invalid(null, "inputs " + expectedNames(), "null");
     }
     long bytes = 0;
-    for (TensorSpec spec : signature.inputs()) {
+    java.util.List<TensorSpec> specs = signature.inputs();
+    for (int k = 0; k < specs.size(); k++) {
+      TensorSpec spec = specs.get(k);
       Tensor t = inputs.get(spec.name());
       if (t == null) {
         throw invalid(spec.name(), "a tensor " + spec.dtype() + "[" + spec.describeShape()
@@ -98,23 +100,23 @@ final class InputValidator {
     if (t.dtype() != spec.dtype()) {
       throw invalid(spec.name(), "dtype " + spec.dtype(), "dtype " + t.dtype());
     }
-    long[] shape = t.shape();
+    int rank = t.rank(); // dimensions read one by one: shape() would copy the array on every call
     if (spec.hasShape()) {
-      if (shape.length != spec.rank()) {
+      if (rank != spec.rank()) {
         throw invalid(spec.name(), "rank " + spec.rank() + " [" + spec.describeShape() + "]",
-            "rank " + shape.length + " [" + Tensor.describeShape(shape) + "]");
+            "rank " + rank + " [" + Tensor.describeShape(t.shape()) + "]");
       }
-      for (int i = 0; i < shape.length; i++) {
+      for (int i = 0; i < rank; i++) {
         long want = spec.dim(i);
-        if (want != TensorSpec.DYNAMIC && want != shape[i]) {
+        if (want != TensorSpec.DYNAMIC && want != t.dim(i)) {
           throw invalid(spec.name(), "dimension " + i + " = " + want + " [" + spec.describeShape() + "]",
-              "dimension " + i + " = " + shape[i] + " [" + Tensor.describeShape(shape) + "]");
+              "dimension " + i + " = " + t.dim(i) + " [" + Tensor.describeShape(t.shape()) + "]");
         }
       }
     }
     if (t.size() > maxElements) {
       throw invalid(spec.name(), "at most " + maxElements + " elements", t.size() + " elements ["
-          + Tensor.describeShape(shape) + "]");
+          + Tensor.describeShape(t.shape()) + "]");
     }
   }
 

@@ -21,7 +21,7 @@ final class TensorBatching {
 
   /** Returns a request's rows: the first input's first dimension (1 for a scalar). */
   static long rows(NamedTensors inputs) {
-    Tensor first = inputs.tensors().isEmpty() ? null : inputs.tensors().get(0);
+    Tensor first = inputs.isEmpty() ? null : inputs.tensor(0);
     return first == null || first.rank() == 0 ? 1 : first.dim(0);
   }
 
@@ -196,7 +196,7 @@ final class TensorBatching {
     int width = t.dtype().byteSize();
     ByteBuffer src = t.buffer();
     ByteBuffer pad = padCount == 0 ? null : element(t.dtype(), value);
-    ByteBuffer dst = ByteBuffer.allocateDirect(Math.toIntExact(rows * length * inner * width)).order(ByteOrder.nativeOrder());
+    ByteBuffer dst = ByteBuffer.allocate(Math.toIntExact(rows * length * inner * width)).order(ByteOrder.nativeOrder());
     for (long r = 0; r < rows; r++) {
       int start = (int) (r * from * inner * width);
       dst.put(src.slice(start, (int) (keep * width)));
@@ -298,7 +298,7 @@ final class TensorBatching {
       }
       return Tensor.of(all, shape);
     }
-    ByteBuffer b = ByteBuffer.allocateDirect(total * first.dtype().byteSize()).order(ByteOrder.nativeOrder());
+    ByteBuffer b = ByteBuffer.allocate(total * first.dtype().byteSize()).order(ByteOrder.nativeOrder());
     for (Tensor t : parts) {
       b.put(t.buffer());
     }

@@ -176,27 +176,27 @@ final class OnnxLoadedModel implements LoadedModel {
   }
 
   private NamedTensors runOpen(NamedTensors inputs, OrtSession.RunOptions options, RunContext context) {
-    Map<String, OnnxTensor> onnxInputs = new HashMap<>(inputNames.length * 2);
+    int n = inputNames.length;
+    OnnxTensor[] made = new OnnxTensor[n];
     try {
-      for (String name : inputNames) {
-        Tensor t = inputs.get(name);
+      for (int i = 0; i < n; i++) {
+        Tensor t = inputs.get(inputNames[i]);
         if (t == null) {
-          throw new BackendException("input '" + name + "' is missing", artifact.name(),
+          throw new BackendException("input '" + inputNames[i] + "' is missing", artifact.name(),
               artifact.version(), null);
         }
-        onnxInputs.put(name, OnnxTensors.toOnnx(env, t));
+        made[i] = OnnxTensors.toOnnx(env, t);
       }
+      Map<String, OnnxTensor> onnxInputs = inputMap(made);
       OrtSession.Result result = options == null ? session.run(onnxInputs) : session.run(onnxInputs, options);
       OnnxNativeStats.RESULTS.incrementAndGet();
       try (result) {
+        if (outputNames.length == 1) {
+          return NamedTensors.of(outputNames[0], output(result, 0));
+        }
         NamedTensors.Builder out = NamedTensors.builder();
         for (int i = 0; i < outputNames.length; i++) {
-          OnnxValue v = result.get(i);
-          if (!(v instanceof OnnxTensor)) {
-            throw new BackendException("output '" + outputNames[i] + "' is not a tensor",
-                artifact.name(), artifact.version(), null);
-          }
-          out.put(outputNames[i], OnnxTensors.fromOnnx((OnnxTensor) v, outputNames[i]));
+          out.put(outputNames[i], output(result, i));
         }
         return out.build();
       } finally {
@@ -213,11 +213,40 @@ final class OnnxLoadedModel implements LoadedModel {
       throw new BackendException("ONNX Runtime failed to run: " + e.getMessage(), artifact.name(),
           artifact.version(), e);
     } finally {
-      for (OnnxTensor t : onnxInputs.values()) {
-        t.close();
-        OnnxNativeStats.TENSORS.decrementAndGet();
+      for (OnnxTensor t : made) {
+        if (t != null) {
+          OnnxTensors.release(t);
+          OnnxNativeStats.TENSORS.decrementAndGet();
+        }
       }
     }
+  }
+
+  /** The inputs by name, in the smallest map that holds them (ONNX Runtime only iterates it). */
+  private Map<String, OnnxTensor> inputMap(OnnxTensor[] t) {
+    switch (t.length) {
+      case 1:
+        return Map.of(inputNames[0], t[0]);
+      case 2:
+        return Map.of(inputNames[0], t[0], inputNames[1], t[1]);
+      case 3:
+        return Map.of(inputNames[0], t[0], inputNames[1], t[1], inputNames[2], t[2]);
+      default:
+        Map<String, OnnxTensor> m = new HashMap<>(t.length * 2);
+        for (int i = 0; i < t.length; i++) {
+          m.put(inputNames[i], t[i]);
+        }
+        return m;
+    }
+  }
+
+  private Tensor output(OrtSession.Result result, int i) throws OrtException {
+    OnnxValue v = result.get(i);
+    if (!(v instanceof OnnxTensor)) {
+      throw new BackendException("output '" + outputNames[i] + "' is not a tensor",
+          artifact.name(), artifact.version(), null);
+    }
+    return OnnxTensors.fromOnnx((OnnxTensor) v, outputNames[i]);
   }
 
   @Override

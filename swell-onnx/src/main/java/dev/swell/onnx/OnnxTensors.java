@@ -75,12 +75,14 @@ final class OnnxTensors {
     }
   }
 
+  private static final DirectPool POOL = new DirectPool(Runtime.getRuntime().availableProcessors());
+
   /**
-   * Creates an ONNX tensor over a Swell tensor's memory. The tensor's buffer is direct when it was
-   * made by Swell's array factories, and ONNX Runtime then reads it in place (no copy). A heap
-   * buffer (an output of another call, say) is copied once into a direct one: ONNX Runtime's
-   * typed-ByteBuffer factory cannot take a heap buffer of a type wider than a byte. The caller
-   * closes the result.
+   * Creates an ONNX tensor over a Swell tensor's memory. A direct buffer is read by ONNX Runtime
+   * in place (no copy). A heap buffer (the default for tensors made from arrays) is copied into a
+   * direct buffer lent by a pool for the length of the call: ONNX Runtime's typed-ByteBuffer
+   * factory cannot take a heap buffer of a type wider than a byte. Give the result back with
+   * {@link #release}.
    */
   static OnnxTensor toOnnx(OrtEnvironment env, Tensor t) throws OrtException {
     OnnxTensor onnx;
@@ -88,15 +90,30 @@ final class OnnxTensors {
       onnx = OnnxTensor.createTensor(env, t.toStringArray(), t.shape());
     } else {
       ByteBuffer data = t.buffer();
-      if (!data.isDirect()) {
-        ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
-        direct.put(data).flip();
-        data = direct;
+      if (data.isDirect()) {
+        onnx = OnnxTensor.createTensor(env, data, t.shape(), javaType(t.dtype()));
+      } else {
+        ByteBuffer lent = POOL.acquire(data.remaining());
+        lent.put(data).flip();
+        try {
+          onnx = OnnxTensor.createTensor(env, lent, t.shape(), javaType(t.dtype()));
+        } catch (OrtException | RuntimeException e) {
+          POOL.release(lent);
+          throw e;
+        }
       }
-      onnx = OnnxTensor.createTensor(env, data, t.shape(), javaType(t.dtype()));
     }
     OnnxNativeStats.TENSORS.incrementAndGet();
     return onnx;
+  }
+
+  /** Closes an input tensor made by {@link #toOnnx}, and gives back the buffer it borrowed. */
+  static void release(OnnxTensor t) {
+    java.util.Optional<java.nio.Buffer> ref = t.getBufferRef();
+    t.close();
+    if (ref.isPresent() && ref.get() instanceof ByteBuffer b && b.isDirect() && !b.isReadOnly()) {
+      POOL.release(b); // only lent buffers are writable: a caller's tensor memory is read-only
+    }
   }
 
   /** Copies an ONNX output tensor into a Swell tensor (one copy, into a heap buffer). */
