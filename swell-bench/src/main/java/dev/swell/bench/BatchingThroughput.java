@@ -40,25 +40,28 @@ public final class BatchingThroughput {
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
-    int threads = 8;
+    List<Integer> threadCounts = List.of(8, 32);
     int rounds = 12;
     List<String> workloads = List.of("mlp-b1", "minilm-b1-s32");
     // Maven passes the optional arguments as one string, possibly empty
     args = String.join(" ", args).trim().isEmpty() ? new String[0] : String.join(" ", args).trim().split("\\s+");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--threads" -> threadCounts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--workloads" -> workloads = List.of(args[++i].split(","));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    System.out.printf("%d client threads, %d rounds of %d ms per variant; ratios are throughput against raw ORT%n",
-        threads, rounds, BLOCK_NANOS / 1_000_000);
-    System.out.printf("%-16s %-14s %10s %10s %10s %10s %10s%n", "workload", "variant", "req/s", "ratio",
-        "p50 us", "p99 us", "rows/call");
+    System.out.printf("%d rounds of %d ms per variant; ratios are rows/s against raw ORT unbatched with as many "
+        + "threads; preBatched: one caller sending unbatched Swell requests of the forced batcher's mean rows%n",
+        rounds, BLOCK_NANOS / 1_000_000);
+    System.out.printf("%-16s %7s %-20s %10s %10s %10s %10s %10s%n", "workload", "threads", "variant", "rows/s",
+        "ratio", "p50 us", "p99 us", "rows/call");
     for (String w : workloads) {
-      measure(w, threads, rounds);
+      for (int threads : threadCounts) {
+        measure(w, threads, rounds);
+      }
     }
   }
 
@@ -70,7 +73,12 @@ public final class BatchingThroughput {
     variants.put("rawOrt", b::rawOrt);
     variants.put("swell", b::swell);
     variants.put("swellBatched", b::swellBatched);
+    variants.put("swellBatchedForced", b::swellBatchedForced);
     try {
+      // the size of the forced batcher's joined calls under this many callers, for the pre-batched caller
+      block(b::swellBatchedForced, threads, 1_000_000_000L, null);
+      int k = Math.max(1, (int) Math.round(b.forcedMeters.get("swell.batch.rows").summary().mean()));
+      variants.put("preBatched", () -> b.swellRows(k));
       Map<String, List<Double>> ratios = new LinkedHashMap<>();
       Map<String, List<Double>> rates = new LinkedHashMap<>();
       Map<String, List<Long>> latencies = new LinkedHashMap<>();
@@ -83,20 +91,23 @@ public final class BatchingThroughput {
         Collections.shuffle(names, order);
         Map<String, Double> rate = new HashMap<>();
         for (String name : names) {
-          List<Long> lat = latencies.computeIfAbsent(name, k -> Collections.synchronizedList(new ArrayList<>()));
-          rate.put(name, block(variants.get(name), threads, BLOCK_NANOS, lat));
+          List<Long> lat = latencies.computeIfAbsent(name, key -> Collections.synchronizedList(new ArrayList<>()));
+          rate.put(name, name.equals("preBatched") ? k * block(variants.get(name), 1, BLOCK_NANOS, lat)
+              : block(variants.get(name), threads, BLOCK_NANOS, lat));
         }
         for (String name : variants.keySet()) {
-          rates.computeIfAbsent(name, k -> new ArrayList<>()).add(rate.get(name));
-          ratios.computeIfAbsent(name, k -> new ArrayList<>()).add(rate.get(name) / rate.get("rawOrt"));
+          rates.computeIfAbsent(name, key -> new ArrayList<>()).add(rate.get(name));
+          ratios.computeIfAbsent(name, key -> new ArrayList<>()).add(rate.get(name) / rate.get("rawOrt"));
         }
       }
       for (String name : variants.keySet()) {
         List<Long> lat = new ArrayList<>(latencies.get(name));
         Collections.sort(lat);
         String rows = name.equals("swellBatched")
-            ? String.format("%.1f", b.batchedMeters.get("swell.batch.rows").summary().mean()) : "1";
-        System.out.printf("%-16s %-14s %10.0f %10.3f %10.1f %10.1f %10s%n", workload, name,
+            ? String.format("%.1f", b.batchedMeters.get("swell.batch.rows").summary().mean())
+            : name.equals("swellBatchedForced") ? String.format("%.1f", b.forcedMeters.get("swell.batch.rows").summary().mean())
+            : name.equals("preBatched") ? "" + k : "1";
+        System.out.printf("%-16s %7d %-20s %10.0f %10.3f %10.1f %10.1f %10s%n", workload, threads, name,
             Gate.median(rates.get(name)), Gate.median(ratios.get(name)), lat.get(lat.size() / 2) / 1e3,
             lat.get(lat.size() * 99 / 100) / 1e3, rows);
       }

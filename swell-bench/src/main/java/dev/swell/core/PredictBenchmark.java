@@ -105,6 +105,11 @@ public class PredictBenchmark {
   private Swell cachedSwell;
   private Swell batchedSwell;
   private dev.swell.api.Predictor batched;
+  private Swell forcedSwell;
+  private dev.swell.api.Predictor forced;
+  /** The always-batching runtime's meters (rows per batched call). */
+  public final io.micrometer.core.instrument.simple.SimpleMeterRegistry forcedMeters =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
   /** The batched runtime's meters (rows per batched call). */
   public final io.micrometer.core.instrument.simple.SimpleMeterRegistry batchedMeters =
       new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
@@ -188,6 +193,12 @@ public class PredictBenchmark {
         .meterRegistry(batchedMeters)
         .build();
     batched = batchedSwell.load(model);
+    forcedSwell = Swell.builder()
+        .backendConfig(BackendConfig.builder().intraOpThreads(1).interOpThreads(1).build())
+        .batching(dev.swell.core.batch.BatchPolicy.maxRows(32).adaptive(false))
+        .meterRegistry(forcedMeters)
+        .build();
+    forced = forcedSwell.load(model);
     djlModel = Model.newInstance("bench", djlEngine.getEngineName());
     djlModel.load(model, null, Map.of("intraOpNumThreads", "1", "interOpNumThreads", "1",
         "optLevel", "ALL_OPT"));
@@ -236,6 +247,8 @@ public class PredictBenchmark {
     missSwell.close();
     batched.close();
     batchedSwell.close();
+    forced.close();
+    forcedSwell.close();
     raw.close();
   }
 
@@ -302,6 +315,59 @@ public class PredictBenchmark {
   public float[] swellBatched() {
     Prediction p = batched.predict(mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs());
     return p.outputs().tensors().get(0).toFloatArray();
+  }
+
+  /**
+   * Swell with dynamic batching that never adapts (always batches).
+   *
+   * @return the output, read into an array
+   */
+  public float[] swellBatchedForced() {
+    Prediction p = forced.predict(mlp ? NamedTensors.of("x", Tensor.of(x, shape)) : miniLmInputs());
+    return p.outputs().tensor(0).toFloatArray();
+  }
+
+  /**
+   * One unbatched Swell call of {@code k} rows (the workload's row repeated), inputs made from
+   * arrays: what one caller sending pre-batched requests does.
+   *
+   * @param k rows, at least 1
+   * @return the output, read into an array
+   */
+  public float[] swellRows(int k) {
+    long[] s = shape.clone();
+    s[0] = k * shape[0];
+    NamedTensors in;
+    if (mlp) {
+      in = NamedTensors.of("x", Tensor.of(repeat(x, k), s));
+    } else {
+      in = NamedTensors.builder().put("input_ids", Tensor.of(repeat(ids, k), s))
+          .put("attention_mask", Tensor.of(repeat(mask, k), s)).put("token_type_ids", Tensor.of(repeat(types, k), s))
+          .build();
+    }
+    return predictor.predict(in).outputs().tensor(0).toFloatArray();
+  }
+
+  private final Map<Integer, Object> repeated = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private float[] repeat(float[] a, int k) {
+    return (float[]) repeated.computeIfAbsent(k * 31 + 1, key -> {
+      float[] r = new float[a.length * k];
+      for (int i = 0; i < k; i++) {
+        System.arraycopy(a, 0, r, i * a.length, a.length);
+      }
+      return r;
+    });
+  }
+
+  private long[] repeat(long[] a, int k) {
+    return (long[]) repeated.computeIfAbsent(System.identityHashCode(a) * 31 + k, key -> {
+      long[] r = new long[a.length * k];
+      for (int i = 0; i < k; i++) {
+        System.arraycopy(a, 0, r, i * a.length, a.length);
+      }
+      return r;
+    });
   }
 
   /**

@@ -178,6 +178,7 @@ final class OnnxLoadedModel implements LoadedModel {
   private NamedTensors runOpen(NamedTensors inputs, OrtSession.RunOptions options, RunContext context) {
     int n = inputNames.length;
     OnnxTensor[] made = new OnnxTensor[n];
+    java.nio.ByteBuffer[] lent = new java.nio.ByteBuffer[n];
     try {
       for (int i = 0; i < n; i++) {
         Tensor t = inputs.get(inputNames[i]);
@@ -185,7 +186,7 @@ final class OnnxLoadedModel implements LoadedModel {
           throw new BackendException("input '" + inputNames[i] + "' is missing", artifact.name(),
               artifact.version(), null);
         }
-        made[i] = OnnxTensors.toOnnx(env, t);
+        made[i] = OnnxTensors.toOnnx(env, t, lent, i);
       }
       Map<String, OnnxTensor> onnxInputs = inputMap(made);
       OrtSession.Result result = options == null ? session.run(onnxInputs) : session.run(onnxInputs, options);
@@ -213,9 +214,9 @@ final class OnnxLoadedModel implements LoadedModel {
       throw new BackendException("ONNX Runtime failed to run: " + e.getMessage(), artifact.name(),
           artifact.version(), e);
     } finally {
-      for (OnnxTensor t : made) {
-        if (t != null) {
-          OnnxTensors.release(t);
+      for (int i = 0; i < n; i++) {
+        if (made[i] != null) {
+          OnnxTensors.release(made[i], lent[i]);
           OnnxNativeStats.TENSORS.decrementAndGet();
         }
       }

@@ -80,11 +80,11 @@ final class OnnxTensors {
   /**
    * Creates an ONNX tensor over a Swell tensor's memory. A direct buffer is read by ONNX Runtime
    * in place (no copy). A heap buffer (the default for tensors made from arrays) is copied into a
-   * direct buffer lent by a pool for the length of the call: ONNX Runtime's typed-ByteBuffer
-   * factory cannot take a heap buffer of a type wider than a byte. Give the result back with
-   * {@link #release}.
+   * direct buffer lent by a pool for the length of the call (stored in {@code lent[i]}): ONNX
+   * Runtime's typed-ByteBuffer factory cannot take a heap buffer of a type wider than a byte. Give
+   * the result back with {@link #release}.
    */
-  static OnnxTensor toOnnx(OrtEnvironment env, Tensor t) throws OrtException {
+  static OnnxTensor toOnnx(OrtEnvironment env, Tensor t, ByteBuffer[] lent, int i) throws OrtException {
     OnnxTensor onnx;
     if (t.dtype() == DType.STRING) {
       onnx = OnnxTensor.createTensor(env, t.toStringArray(), t.shape());
@@ -93,26 +93,26 @@ final class OnnxTensors {
       if (data.isDirect()) {
         onnx = OnnxTensor.createTensor(env, data, t.shape(), javaType(t.dtype()));
       } else {
-        ByteBuffer lent = POOL.acquire(data.remaining());
-        lent.put(data).flip();
+        ByteBuffer b = POOL.acquire(data.remaining());
+        b.put(data).flip();
         try {
-          onnx = OnnxTensor.createTensor(env, lent, t.shape(), javaType(t.dtype()));
+          onnx = OnnxTensor.createTensor(env, b, t.shape(), javaType(t.dtype()));
         } catch (OrtException | RuntimeException e) {
-          POOL.release(lent);
+          POOL.release(b);
           throw e;
         }
+        lent[i] = b;
       }
     }
     OnnxNativeStats.TENSORS.incrementAndGet();
     return onnx;
   }
 
-  /** Closes an input tensor made by {@link #toOnnx}, and gives back the buffer it borrowed. */
-  static void release(OnnxTensor t) {
-    java.util.Optional<java.nio.Buffer> ref = t.getBufferRef();
+  /** Closes an input tensor made by {@link #toOnnx}, then gives back the buffer it borrowed (or null). */
+  static void release(OnnxTensor t, ByteBuffer lent) {
     t.close();
-    if (ref.isPresent() && ref.get() instanceof ByteBuffer b && b.isDirect() && !b.isReadOnly()) {
-      POOL.release(b); // only lent buffers are writable: a caller's tensor memory is read-only
+    if (lent != null) {
+      POOL.release(lent);
     }
   }
 
