@@ -41,11 +41,22 @@ public final class Gate {
 
   static final String REFERENCE = "rawOrt";
   static final double MIN_TOLERANCE = 0.05;
-  /** The floor of a quick run's tolerance when the baseline names none (see {@code quickTolerance}). */
-  static final double QUICK_MIN_TOLERANCE = 0.15;
-  /** Allocation may grow by this fraction plus {@link #ALLOC_SLACK_BYTES} before the gate fails. */
+  /**
+   * The floor of a quick run's time tolerance, written into the baseline as {@code quickTolerance}:
+   * quick runs of unchanged code beside a busy core (2026-12-02) moved Swell's ratios by up to
+   * +14.9% in three runs and then by +31.0% (mlp-b1/swellReusedTensor, ±0.110) in a fourth, which a
+   * 25% floor failed. 50% keeps the time check for gross regressions (a cache hit that copies its
+   * output: +130%); the allocation check is the fine one.
+   */
+  static final double QUICK_MIN_TOLERANCE = 0.5;
+  /** The tolerance of a cache hit's ratio against a model call (microseconds against milliseconds). */
+  static final double CACHED_TOLERANCE = 0.5;
+  /**
+   * Allocation may grow by this fraction plus {@link #ALLOC_SLACK_BYTES} before the gate fails:
+   * the same code measured from -56 to +56 bytes a call apart in those runs (the JIT's choices).
+   */
   static final double ALLOC_TOLERANCE = 0.01;
-  static final double ALLOC_SLACK_BYTES = 32;
+  static final double ALLOC_SLACK_BYTES = 128;
 
   private Gate() {}
 
@@ -162,12 +173,14 @@ public final class Gate {
       ObjectNode b = json.createObjectNode();
       b.put("note", "ratios against raw ONNX Runtime in the same run (swellCached/keyWork: against the input "
           + "copying and hashing every hit does); tolerance = max(5%, 3 x relative error), quick runs at least "
-          + "quickTolerance; allocBytesPerOp compared on the same JDK (+1% + 32 B)");
+          + "quickTolerance; a hit against a model call at least 50%; allocBytesPerOp compared on the same JDK "
+          + "(+1% + 128 B)");
       b.put("jdk", jdk);
-      b.put("quickTolerance", quickFloor);
+      b.put("quickTolerance", Math.max(quickFloor, QUICK_MIN_TOLERANCE));
       ObjectNode rs = b.putObject("ratios");
       for (Ratio r : ratios) {
-        double t = Math.max(MIN_TOLERANCE, 3 * r.error() / r.ratio());
+        double t = Math.max(r.key().endsWith("/swellCached") ? CACHED_TOLERANCE : MIN_TOLERANCE,
+            3 * r.error() / r.ratio());
         ObjectNode n = rs.putObject(r.key()).put("ratio", round(r.ratio())).put("tolerance", round(t));
         if (!Double.isNaN(r.allocBytes())) {
           n.put("allocBytesPerOp", Math.round(r.allocBytes()));
