@@ -50,7 +50,7 @@ final class DynamicBatcher implements AutoCloseable {
   private static final int SPINS = 20;
   /**
    * How long a waiting caller yields its core before it parks. Waking a parked thread costs tens
-   * of microseconds on a virtual machine (36-90 us a park/unpark round trip measured on the 2-core
+   * of microseconds on a virtual machine (36-96 us a park/unpark round trip measured on the 2-core
    * CI machine), several times a small model's whole call; a yielding thread gives its core to the
    * callers running the batch and sees its answer on its next turn.
    */
