@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -170,7 +169,7 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return an unmodifiable ordered set
    */
   public Set<String> names() {
-    return Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(names)));
+    return asMap().keySet();
   }
 
   /**

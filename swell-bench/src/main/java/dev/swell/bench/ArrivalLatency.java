@@ -66,10 +66,10 @@ public final class ArrivalLatency {
       double[] p99 = new double[2];
       int i = 0;
       for (boolean poisson : new boolean[] {false, true}) {
-        double meanBefore = b.forcedMeters.get("swell.batch.rows").summary().totalAmount();
+        double rowsBefore = b.forcedMeters.get("swell.batch.rows").summary().totalAmount();
         long callsBefore = b.forcedMeters.get("swell.batch.rows").summary().count();
         long[] lat = openLoop(b, pool, rate, seconds, poisson);
-        double rows = (b.forcedMeters.get("swell.batch.rows").summary().totalAmount() - meanBefore)
+        double rows = (b.forcedMeters.get("swell.batch.rows").summary().totalAmount() - rowsBefore)
             / Math.max(1, b.forcedMeters.get("swell.batch.rows").summary().count() - callsBefore);
         int k = Math.max(1, (int) Math.round(rows));
         double compute = computeMicros(b, k);

@@ -350,10 +350,13 @@ public class PredictBenchmark {
     return predictor.predict(in).outputs().tensor(0).toFloatArray();
   }
 
-  private final Map<Integer, Object> repeated = new java.util.concurrent.ConcurrentHashMap<>();
+  /** An array and a row count; arrays compare by identity. */
+  private record Repeat(Object array, int k) {}
+
+  private final Map<Repeat, Object> repeated = new java.util.concurrent.ConcurrentHashMap<>();
 
   private float[] repeat(float[] a, int k) {
-    return (float[]) repeated.computeIfAbsent(k * 31 + 1, key -> {
+    return (float[]) repeated.computeIfAbsent(new Repeat(a, k), key -> {
       float[] r = new float[a.length * k];
       for (int i = 0; i < k; i++) {
         System.arraycopy(a, 0, r, i * a.length, a.length);
@@ -363,7 +366,7 @@ public class PredictBenchmark {
   }
 
   private long[] repeat(long[] a, int k) {
-    return (long[]) repeated.computeIfAbsent(System.identityHashCode(a) * 31 + k, key -> {
+    return (long[]) repeated.computeIfAbsent(new Repeat(a, k), key -> {
       long[] r = new long[a.length * k];
       for (int i = 0; i < k; i++) {
         System.arraycopy(a, 0, r, i * a.length, a.length);

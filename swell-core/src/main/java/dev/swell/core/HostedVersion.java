@@ -227,7 +227,7 @@ final class HostedVersion {
       if (deadline != Long.MAX_VALUE && ticker.read() - deadline >= 0) {
         throw new DeadlineExceededException("the deadline passed before the call reached the model", model, version);
       }
-      boolean batched = batcher != null && rows(validInputs) > 0;
+      boolean batched = batcher != null && TensorBatching.rows(validInputs) > 0;
       if (!batched && (deadline != Long.MAX_VALUE || admission != null && admission.preemptible(priority))) {
         call = new CallContext();
       }
@@ -372,10 +372,6 @@ final class HostedVersion {
     }
   }
 
-  private static long rows(NamedTensors inputs) {
-    Tensor first = inputs.isEmpty() ? null : inputs.tensor(0);
-    return first == null || first.rank() == 0 ? 1 : first.dim(0);
-  }
 
   /**
    * Records {@code calls} calls that started together and ended now, in the prediction timers
@@ -435,7 +431,7 @@ final class HostedVersion {
       observeDrift(r);
     }
     List<Prediction> out = new ArrayList<>(requests.size());
-    boolean noneEmpty = requests.stream().allMatch(r -> rows(r) > 0);
+    boolean noneEmpty = requests.stream().allMatch(r -> TensorBatching.rows(r) > 0);
     if (requests.size() > 1 && noneEmpty && TensorBatching.joinable(requests)) {
       long[] rows = new long[requests.size()];
       for (int i = 0; i < rows.length; i++) {

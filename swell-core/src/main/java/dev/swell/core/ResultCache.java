@@ -10,7 +10,6 @@ import dev.swell.core.cache.CachePolicy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.Map;
 
 /**
  * Results by (scope, inputs), in a size-bounded Caffeine cache. A scope is a number the caller
@@ -134,14 +133,13 @@ final class ResultCache {
       int n = inputs.size();
       names = new String[n];
       tensors = new Tensor[n];
-      int i = 0;
-      for (Map.Entry<String, Tensor> e : inputs) {
-        names[i++] = e.getKey();
+      for (int i = 0; i < n; i++) {
+        names[i] = inputs.name(i);
       }
       Arrays.sort(names);
       long b = 0;
       int h = Long.hashCode(scope);
-      for (i = 0; i < n; i++) {
+      for (int i = 0; i < n; i++) {
         Tensor t = inputs.get(names[i]);
         tensors[i] = copy ? copyOf(t) : t;
         b += bytes(t);

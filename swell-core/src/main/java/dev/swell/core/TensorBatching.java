@@ -55,13 +55,14 @@ final class TensorBatching {
     if (a.size() != b.size()) {
       return false;
     }
-    for (var e : a) {
-      Tensor x = e.getValue();
-      Tensor y = b.get(e.getKey());
+    for (int k = 0; k < a.size(); k++) {
+      String name = a.name(k);
+      Tensor x = a.tensor(k);
+      Tensor y = b.get(name);
       if (y == null || x.rank() == 0 || x.rank() != y.rank() || x.dtype() != y.dtype()) {
         return false;
       }
-      boolean padded = padding != null && padding.inputs().containsKey(e.getKey());
+      boolean padded = padding != null && padding.inputs().containsKey(name);
       if (padded && x.rank() < 2) {
         return false;
       }
@@ -153,7 +154,9 @@ final class TensorBatching {
       return new Joined(join(requests), rows, null, -1, null);
     }
     NamedTensors.Builder out = NamedTensors.builder();
-    for (String name : requests.get(0).names()) {
+    NamedTensors first = requests.get(0);
+    for (int k = 0; k < first.size(); k++) {
+      String name = first.name(k);
       Double value = padding.inputs().get(name);
       List<Tensor> parts = new ArrayList<>(requests.size());
       for (NamedTensors r : requests) {
@@ -232,33 +235,14 @@ final class TensorBatching {
    * @return whether {@link #join} can join them
    */
   public static boolean joinable(List<NamedTensors> requests) {
-    NamedTensors first = requests.get(0);
-    for (var e : first) {
-      Tensor a = e.getValue();
-      if (a.rank() == 0) {
+    for (int r = 1; r < requests.size(); r++) {
+      if (!joinable(requests.get(0), requests.get(r), null)) {
         return false;
       }
-      for (int r = 1; r < requests.size(); r++) {
-        Tensor b = requests.get(r).get(e.getKey());
-        if (b == null || !sameTrailingShape(a, b)) {
-          return false;
-        }
-      }
     }
-    return true;
+    return requests.get(0).tensors().stream().allMatch(t -> t.rank() > 0);
   }
 
-  private static boolean sameTrailingShape(Tensor a, Tensor b) {
-    if (a.rank() != b.rank() || a.dtype() != b.dtype()) {
-      return false;
-    }
-    for (int i = 1; i < a.rank(); i++) {
-      if (a.dim(i) != b.dim(i)) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   /**
    * Concatenates each input along dimension 0, in request order.
@@ -268,7 +252,9 @@ final class TensorBatching {
    */
   public static NamedTensors join(List<NamedTensors> requests) {
     NamedTensors.Builder out = NamedTensors.builder();
-    for (String name : requests.get(0).names()) {
+    NamedTensors first = requests.get(0);
+    for (int i = 0; i < first.size(); i++) {
+      String name = first.name(i);
       List<Tensor> parts = new ArrayList<>(requests.size());
       for (NamedTensors r : requests) {
         parts.add(r.get(name));
