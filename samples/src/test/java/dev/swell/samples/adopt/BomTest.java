@@ -34,7 +34,7 @@ class BomTest {
       managed.add(child(d, "groupId") + ":" + child(d, "artifactId"));
     }
     assertThat(managed).containsExactlyInAnyOrder("dev.swell:swell-api", "dev.swell:swell-core", "dev.swell:swell-onnx",
-        "dev.swell:swell-registry", "dev.swell:swell-abtest", "com.microsoft.onnxruntime:onnxruntime_gpu",
+        "dev.swell:swell-registry", "dev.swell:swell-abtest", "dev.swell:swell-spark", "com.microsoft.onnxruntime:onnxruntime_gpu",
         "com.microsoft.onnxruntime:onnxruntime");
     assertThat(bom.getElementsByTagName("license").getLength()).isEqualTo(1);
     assertThat(root.getElementsByTagName("license").getLength()).isEqualTo(1);
