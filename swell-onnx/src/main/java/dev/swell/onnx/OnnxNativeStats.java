@@ -4,12 +4,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Process-wide counts of the ONNX Runtime objects that Swell's ONNX backend created and has not yet
- * closed: sessions, tensors and run results. Diagnostics: tests (Swell's and a host's) use them to
- * prove every path closes what it opened, such as no session outliving a Spark job.
+ * closed: sessions, tensors and run results. Internal: tests use them to prove every path closes
+ * what it opened.
  *
  * <p>Thread-safe; reading a count is a volatile read.
  */
-public final class OnnxNativeStats {
+final class OnnxNativeStats {
 
   static final AtomicLong SESSIONS = new AtomicLong();
   static final AtomicLong TENSORS = new AtomicLong();

@@ -82,7 +82,9 @@ public final class SwellScorer implements Serializable {
   private final Builder config;
   private final List<ScoringPlan.Pin> pins;
   private final Assignment assignment; // null without an experiment; its unit column not yet bound
-  private final Signature signature;
+  private final List<Spec> inputSpecs;
+  private final List<Spec> outputSpecs;
+  private transient Signature signature; // rebuilt from the specs after deserialization
   private final List<String> keysPem;
   private transient List<LongAccumulator> loadCounters = new ArrayList<>();
   private transient List<LongAccumulator> skipCounters = new ArrayList<>();
@@ -93,7 +95,28 @@ public final class SwellScorer implements Serializable {
     this.pins = pins;
     this.assignment = assignment;
     this.signature = signature;
+    this.inputSpecs = signature.inputs().stream().map(Spec::of).toList();
+    this.outputSpecs = signature.outputs().stream().map(Spec::of).toList();
     this.keysPem = keysPem;
+  }
+
+  /** A tensor spec in serializable form (a {@link Signature} is not serializable). */
+  private record Spec(String name, String dtype, long[] shape, String[] dimNames) implements Serializable {
+    static Spec of(TensorSpec t) {
+      if (!t.hasShape()) {
+        return new Spec(t.name(), t.dtype().name(), null, null);
+      }
+      String[] dims = new String[t.rank()];
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = t.dimName(i).orElse(null);
+      }
+      return new Spec(t.name(), t.dtype().name(), t.shape(), dims);
+    }
+
+    TensorSpec spec() {
+      dev.swell.api.DType d = dev.swell.api.DType.valueOf(dtype);
+      return shape == null ? TensorSpec.unshaped(name, d) : TensorSpec.of(name, d, shape, dimNames);
+    }
   }
 
   /**
@@ -169,7 +192,11 @@ public final class SwellScorer implements Serializable {
    *
    * @return the signature
    */
-  public Signature signature() {
+  public synchronized Signature signature() {
+    if (signature == null) {
+      signature = Signature.of(inputSpecs.stream().map(Spec::spec).toList(),
+          outputSpecs.stream().map(Spec::spec).toList());
+    }
     return signature;
   }
 
@@ -207,7 +234,7 @@ public final class SwellScorer implements Serializable {
       loadCounters.add(loads);
       skipCounters.add(skipped);
     }
-    ScoringPlan plan = new ScoringPlan(config.registry.toString(), config.model, pins, keysPem,
+    ScoringPlan plan = new ScoringPlan(config.registry, config.model, pins, keysPem,
         config.intraOpThreads, config.interOpThreads, List.copyOf(config.providers), Map.copyOf(config.options),
         config.batchSize, config.idleRelease.toMillis(), config.nulls, bound.inputs, bound.outputs, bound.assignment,
         loads, skipped);
@@ -269,20 +296,21 @@ public final class SwellScorer implements Serializable {
 
   private Bound bind(StructType schema) {
     String version = version();
+    Signature sig = signature();
     List<Columns.InputBinding> inputs = new ArrayList<>();
     for (String name : config.inputs.keySet()) {
-      if (signature.input(name).isEmpty()) {
+      if (sig.input(name).isEmpty()) {
         throw new IllegalArgumentException("input(\"" + name + "\", ...): " + config.model + " " + version
-            + " has no input of that name; its inputs are " + names(signature.inputs()));
+            + " has no input of that name; its inputs are " + names(sig.inputs()));
       }
     }
-    for (TensorSpec spec : signature.inputs()) {
+    for (TensorSpec spec : sig.inputs()) {
       String column = config.inputs.getOrDefault(spec.name(), spec.name());
       inputs.add(Columns.InputBinding.bind(config.model, version, spec, column, schema));
     }
     Map<String, String> wanted = new LinkedHashMap<>(config.outputs);
     if (wanted.isEmpty()) {
-      for (TensorSpec spec : signature.outputs()) {
+      for (TensorSpec spec : sig.outputs()) {
         wanted.put(spec.name(), spec.name());
       }
     }
@@ -290,9 +318,9 @@ public final class SwellScorer implements Serializable {
     Set<String> taken = new HashSet<>(Arrays.asList(schema.fieldNames()));
     List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
     for (Map.Entry<String, String> e : wanted.entrySet()) {
-      TensorSpec spec = signature.output(e.getKey()).orElseThrow(() -> new IllegalArgumentException(
+      TensorSpec spec = sig.output(e.getKey()).orElseThrow(() -> new IllegalArgumentException(
           "output(\"" + e.getKey() + "\", ...): " + config.model + " " + version + " has no output of that name;"
-          + " its outputs are " + names(signature.outputs())));
+          + " its outputs are " + names(sig.outputs())));
       Columns.OutputBinding ob = Columns.OutputBinding.bind(config.model, version, spec, e.getValue());
       claim(taken, ob.column, "output '" + ob.output + "'");
       outputs.add(ob);
@@ -350,9 +378,9 @@ public final class SwellScorer implements Serializable {
     /** The default time an executor keeps a copy no task holds. */
     public static final Duration DEFAULT_IDLE_RELEASE = Duration.ofSeconds(30);
 
-    private final Path registry;
+    private final String registry; // a String: a Path is not serializable
     private final String model;
-    private final VersionSelector selector; // null with an experiment
+    private final transient VersionSelector selector; // null with an experiment; used by build() only
     private String experiment;
     private String unitColumn;
     private final Map<String, String> inputs = new LinkedHashMap<>();
@@ -367,7 +395,7 @@ public final class SwellScorer implements Serializable {
     private LinkedHashMap<String, String> options = new LinkedHashMap<>();
 
     private Builder(Path registry, String model, VersionSelector selector) {
-      this.registry = Objects.requireNonNull(registry, "registry").toAbsolutePath().normalize();
+      this.registry = Objects.requireNonNull(registry, "registry").toAbsolutePath().normalize().toString();
       this.model = Objects.requireNonNull(model, "model");
       this.selector = selector;
     }
@@ -454,6 +482,24 @@ public final class SwellScorer implements Serializable {
       return this;
     }
 
+    /** A snapshot, so a scorer does not change when its builder is used again. */
+    private Builder copy() {
+      Builder b = new Builder(Path.of(registry), model, selector);
+      b.experiment = experiment;
+      b.unitColumn = unitColumn;
+      b.inputs.putAll(inputs);
+      b.outputs.putAll(outputs);
+      b.trustedPem.addAll(trustedPem);
+      b.batchSize = batchSize;
+      b.idleRelease = idleRelease;
+      b.nulls = nulls;
+      b.intraOpThreads = intraOpThreads;
+      b.interOpThreads = interOpThreads;
+      b.providers = new ArrayList<>(providers);
+      b.options = new LinkedHashMap<>(options);
+      return b;
+    }
+
     BackendConfig backendConfig() {
       BackendConfig.Builder b = BackendConfig.builder().intraOpThreads(intraOpThreads).interOpThreads(interOpThreads)
           .executionProviders(providers);
@@ -484,6 +530,7 @@ public final class SwellScorer implements Serializable {
      * @throws dev.swell.api.IntegrityException if the version's files or signature do not verify
      */
     public SwellScorer build() {
+      Path registry = Path.of(this.registry);
       if (!Files.isDirectory(registry.resolve("models"))) {
         throw new dev.swell.api.ModelNotFoundException("no Swell registry at " + registry, model, null);
       }
@@ -519,7 +566,7 @@ public final class SwellScorer implements Serializable {
           sig = p.signature();
         }
       }
-      return new SwellScorer(this, List.copyOf(pins), assignment, sig, List.copyOf(trustedPem));
+      return new SwellScorer(copy(), List.copyOf(pins), assignment, sig, List.copyOf(trustedPem));
     }
   }
 }

@@ -187,6 +187,28 @@ class SparkColumnsTest {
   }
 
   @Test
+  void aScorerSurvivesJavaSerializationAndItsBuilderBeingReused() throws Exception {
+    SwellScorer.Builder builder = SwellScorer.builder(root, "mlp", VersionSelector.exact("1.0.0")).input("x", "features");
+    SwellScorer scorer = builder.build();
+    builder.batchSize(1).output("y", "other"); // the built scorer keeps what it was built with
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(scorer); // as a closure capturing it would be
+    }
+    SwellScorer copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (SwellScorer) in.readObject();
+    }
+    Dataset<Row> df = frame(features(DataTypes.FloatType, false), RowFactory.create(1L, ones(16)));
+    assertThat(copy.version()).isEqualTo("1.0.0");
+    List<Row> a = scorer.score(df).collectAsList();
+    List<Row> b = copy.score(df).collectAsList();
+    assertThat(a.get(0).schema().fieldNames()).containsExactly("id", "features", "y", "model", "version");
+    assertThat(b.get(0).<Float>getList(2)).isEqualTo(a.get(0).<Float>getList(2));
+  }
+
+  @Test
   void aRegistryThatIsNotThereIsNotCreated() {
     Path missing = work.resolve("no-registry-here");
     assertThatThrownBy(() -> SwellScorer.builder(missing, "mlp", VersionSelector.alias("production")).build())

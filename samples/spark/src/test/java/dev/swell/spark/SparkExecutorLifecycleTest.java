@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.swell.api.VersionSelector;
-import dev.swell.onnx.OnnxNativeStats;
+import dev.swell.onnx.OnnxNativeCounts;
 import dev.swell.onnx.testing.OnnxModels;
 import dev.swell.registry.FileModelRegistry;
 import dev.swell.registry.PublishRequest;
@@ -54,18 +54,18 @@ class SparkExecutorLifecycleTest {
   @Test
   void anEndingExecutorClosesItsCopies() {
     spark = SparkFixtures.session(2);
-    assertThat(OnnxNativeStats.openSessions()).isZero();
+    assertThat(OnnxNativeCounts.openSessions()).isZero();
     SwellScorer scorer = SwellScorer.builder(root, "mlp", VersionSelector.exact("1.0.0")).input("x", "features")
         .idleRelease(Duration.ofHours(1)).build();
     assertThat(score(spark, scorer, 10_000)).isEqualTo(10_000);
     assertThat(ExecutorModels.open()).isEqualTo(1); // kept for the next job
-    assertThat(OnnxNativeStats.openSessions()).isEqualTo(1);
+    assertThat(OnnxNativeCounts.openSessions()).isEqualTo(1);
     assertThat(score(spark, scorer, 10_000)).isEqualTo(10_000);
     assertThat(scorer.loads()).isEqualTo(1); // the second job reused it
     spark.stop(); // the executor ends: SwellSparkPlugin closes what it held, before stop returns
     spark = null;
     assertThat(ExecutorModels.open()).isZero();
-    assertThat(OnnxNativeStats.openSessions()).isZero();
+    assertThat(OnnxNativeCounts.openSessions()).isZero();
   }
 
   @Test
@@ -75,7 +75,7 @@ class SparkExecutorLifecycleTest {
         .idleRelease(Duration.ofMillis(300)).build();
     assertThat(score(spark, scorer, 100_000)).isEqualTo(100_000);
     assertThat(scorer.loads()).isEqualTo(1); // eight partitions, two slots: one copy for all of them
-    await().atMost(Duration.ofSeconds(30)).until(() -> OnnxNativeStats.openSessions() == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> OnnxNativeCounts.openSessions() == 0);
     assertThat(ExecutorModels.open()).isZero();
   }
 }

@@ -194,6 +194,17 @@ class SparkScoringTest {
     }
   }
 
+  /** Moves mlp's production alias from a child JVM, with the registry CLI as a shell user runs it. */
+  static void promote(Path root, String version) throws IOException, InterruptedException {
+    Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.swell.registry.cli.RegistryCli",
+        "--root", root.toString(), "promote", "mlp", version, "--alias", "production")
+        .redirectErrorStream(true).start();
+    String said = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(cli.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(cli.exitValue()).as(said).isZero();
+  }
+
   static long executorJvms() {
     return spark.range(0, 64, 1, 16)
         .map((MapFunction<Long, Long>) i -> ProcessHandle.current().pid(), Encoders.LONG())
@@ -218,13 +229,7 @@ class SparkScoringTest {
       // both task slots hold a task that has not yet loaded the model: now another process moves the alias
       await().atMost(Duration.ofMinutes(2)).until(() -> Gate.ARRIVED.get() >= 2);
       assertThat(ExecutorModels.loads()).isEqualTo(loadsBefore);
-      Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), "dev.swell.registry.cli.RegistryCli",
-          "--root", root.toString(), "promote", "mlp", "1.1.0", "--alias", "production")
-          .redirectErrorStream(true).start();
-      String said = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(cli.waitFor(2, TimeUnit.MINUTES)).isTrue();
-      assertThat(cli.exitValue()).as(said).isZero();
+      promote(root, "1.1.0");
       assertThat(FileModelRegistry.open(root).alias("mlp", "production")).contains(SemVer.parse("1.1.0"));
     } finally {
       Gate.release.countDown();
