@@ -74,7 +74,7 @@ final class Assignment implements Serializable {
 
   /** Whether a column type can hold units: GrowthBook hashes strings, numbers and booleans. */
   static boolean unitTypeOk(DataType t) {
-    return t.equals(DataTypes.StringType) || t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType)
+    return t instanceof org.apache.spark.sql.types.StringType || t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType)
         || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType) || t.equals(DataTypes.DoubleType)
         || t.equals(DataTypes.FloatType) || t.equals(DataTypes.BooleanType);
   }
@@ -89,25 +89,28 @@ final class Assignment implements Serializable {
     if (!running || row.isNullAt(unitIndex)) {
       return -1;
     }
-    Object unit;
-    if (unitType.equals(DataTypes.StringType)) {
+    // integer ids hash as their decimal digits, the string an online caller passes to
+    // Experiment.assign for the same id (exact beyond 2^53, and 0 is an id); decimals and booleans
+    // as GrowthBook's JavaScript formats an attribute of that type
+    String unit;
+    if (unitType instanceof org.apache.spark.sql.types.StringType) {
       unit = row.getUTF8String(unitIndex).toString();
     } else if (unitType.equals(DataTypes.LongType)) {
-      unit = row.getLong(unitIndex);
+      unit = Long.toString(row.getLong(unitIndex));
     } else if (unitType.equals(DataTypes.IntegerType)) {
-      unit = row.getInt(unitIndex);
+      unit = Integer.toString(row.getInt(unitIndex));
     } else if (unitType.equals(DataTypes.ShortType)) {
-      unit = row.getShort(unitIndex);
+      unit = Short.toString(row.getShort(unitIndex));
     } else if (unitType.equals(DataTypes.ByteType)) {
-      unit = row.getByte(unitIndex);
+      unit = Byte.toString(row.getByte(unitIndex));
     } else if (unitType.equals(DataTypes.DoubleType)) {
-      unit = row.getDouble(unitIndex);
+      unit = GrowthBook.hashValue(row.getDouble(unitIndex));
     } else if (unitType.equals(DataTypes.FloatType)) {
-      unit = (double) row.getFloat(unitIndex);
+      unit = GrowthBook.hashValue((double) row.getFloat(unitIndex));
     } else {
-      unit = row.getBoolean(unitIndex);
+      unit = GrowthBook.hashValue(row.getBoolean(unitIndex));
     }
-    return allocation().assign(GrowthBook.hashValue(unit));
+    return allocation().assign(unit);
   }
 
   private Allocation allocation() {

@@ -42,7 +42,7 @@ final class Columns {
       if (t.equals(DataTypes.FloatType)) return FLOAT;
       if (t.equals(DataTypes.DoubleType)) return DOUBLE;
       if (t.equals(DataTypes.BooleanType)) return BOOLEAN;
-      if (t.equals(DataTypes.StringType)) return STRING;
+      if (t instanceof org.apache.spark.sql.types.StringType) return STRING; // collated strings too
       return null;
     }
 
@@ -92,6 +92,12 @@ final class Columns {
     final long[] rowDims; // per-row dims from the model: -1 where dynamic
     final boolean elementsNullable;
     final Element element;
+    /** Whether the model fixes this input's batch dimension at 1: one row a call. */
+    boolean batchOfOne() {
+      return batchOne;
+    }
+
+    private boolean batchOne;
 
     private InputBinding(String input, String column, int index, int depth, DType dtype, long[] rowDims,
         boolean elementsNullable, Element element) {
@@ -149,12 +155,19 @@ final class Columns {
               + " per row, where the input has rank " + shape.length + " (" + (shape.length - 1)
               + " dimension(s) a row)");
         }
+        if (shape[0] > 1) {
+          throw new ColumnMismatchException(model, version, column, spec.name(), want,
+              "rows batched along dimension 0, which this input fixes at " + shape[0] + "; swell-spark needs a"
+              + " dynamic batch dimension (or one of 1: a row a call); export the model with a dynamic batch axis");
+        }
         rowDims = Arrays.copyOfRange(shape, 1, shape.length);
       } else {
         rowDims = new long[depth];
         Arrays.fill(rowDims, TensorSpec.DYNAMIC);
       }
-      return new InputBinding(spec.name(), column, index, depth, dtype, rowDims, elementsNullable, element);
+      InputBinding b = new InputBinding(spec.name(), column, index, depth, dtype, rowDims, elementsNullable, element);
+      b.batchOne = spec.hasShape() && spec.shape()[0] == 1;
+      return b;
     }
 
     static String expected(TensorSpec spec) {
@@ -386,13 +399,23 @@ final class Columns {
       }
       int per = rows == 0 ? 0 : t.size() / rows;
       int inner = rank == 3 ? (int) t.dim(2) : per;
+      int outer = rank == 3 ? (int) t.dim(1) : 1; // from the shape: [b, 5, 0] is five empty arrays a row
       Object all;
       switch (dtype) {
         case FLOAT32: case FLOAT16: case BFLOAT16: all = t.toFloatArray(); break;
         case FLOAT64: all = t.toDoubleArray(); break;
         case INT64: all = t.toLongArray(); break;
         case INT32: all = t.toIntArray(); break;
-        case INT16: case UINT8: all = t.toShortArray(); break;
+        case INT16: all = t.toShortArray(); break;
+        case UINT8: { // unsigned bytes, widened to the short column exactly
+          byte[] b = t.toByteArray();
+          short[] w = new short[b.length];
+          for (int i = 0; i < b.length; i++) {
+            w[i] = (short) (b[i] & 0xff);
+          }
+          all = w;
+          break;
+        }
         case INT8: all = t.toByteArray(); break;
         case BOOL: all = t.toBooleanArray(); break;
         case STRING: all = t.toStringArray(); break;
@@ -406,7 +429,6 @@ final class Columns {
         } else if (rank == 2) {
           out[r] = arrayData(all, r * per, per);
         } else {
-          int outer = inner == 0 ? 0 : per / inner;
           ArrayData[] rowsOf = new ArrayData[outer];
           for (int i = 0; i < outer; i++) {
             rowsOf[i] = arrayData(all, r * per + i * inner, inner);

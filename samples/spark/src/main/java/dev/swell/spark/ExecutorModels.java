@@ -20,6 +20,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -46,14 +48,20 @@ final class ExecutorModels {
   /** A task's hold on a copy; closing it gives the hold back (once). */
   static final class Lease implements AutoCloseable {
     private final Copy copy;
+    private final long idleMillis;
     private boolean closed;
 
-    private Lease(Copy copy) {
+    private Lease(Copy copy, long idleMillis) {
       this.copy = copy;
+      this.idleMillis = idleMillis;
     }
 
     Predictor predictor() {
-      return copy.predictor;
+      Predictor p = copy.predictor;
+      if (p == null) {
+        throw new IllegalStateException("this executor's model copies were closed (the executor is ending)");
+      }
+      return p;
     }
 
     @Override
@@ -63,30 +71,30 @@ final class ExecutorModels {
           return;
         }
         closed = true;
-        release(copy);
+        release(copy, idleMillis);
       }
     }
   }
 
+  /** A copy: loading (its future not done), loaded, or closed. Fields guarded by COPIES. */
   private static final class Copy {
     final String key;
-    final Swell swell;
-    final Predictor predictor;
-    final long idleMillis;
+    final CompletableFuture<Void> ready = new CompletableFuture<>();
+    volatile Swell swell;
+    volatile Predictor predictor;
     int refs;
+    boolean closed;
     ScheduledFuture<?> pendingClose;
 
-    Copy(String key, Swell swell, Predictor predictor, long idleMillis) {
+    Copy(String key) {
       this.key = key;
-      this.swell = swell;
-      this.predictor = predictor;
-      this.idleMillis = idleMillis;
     }
   }
 
   /**
    * Holds this JVM's copy of one of a plan's versions, loading and verifying it first if there is
-   * none.
+   * none. The load runs outside the table's lock: tasks of other versions, leases given back and
+   * idle releases do not wait for it; tasks wanting the same version wait for that one load.
    *
    * @param plan the pinned plan
    * @param pin which of its versions
@@ -94,30 +102,70 @@ final class ExecutorModels {
    */
   static Lease acquire(ScoringPlan plan, int pin) {
     String key = plan.copyKey(pin);
+    Copy c;
+    boolean loader = false;
     synchronized (COPIES) {
-      Copy c = COPIES.get(key);
+      c = COPIES.get(key);
       if (c == null) {
-        c = load(plan, plan.pins().get(pin), key);
+        c = new Copy(key);
         COPIES.put(key, c);
-        LOADS.incrementAndGet();
-        if (plan.loads() != null) {
-          plan.loads().add(1);
-        }
+        loader = true;
       }
       if (c.pendingClose != null) {
         c.pendingClose.cancel(false);
         c.pendingClose = null;
       }
       c.refs++;
-      return new Lease(c);
     }
+    if (loader) {
+      try {
+        Loaded l = load(plan, plan.pins().get(pin));
+        synchronized (COPIES) {
+          c.swell = l.swell;
+          c.predictor = l.predictor;
+          if (c.closed) { // the executor ended while this loaded
+            closeNow(c);
+            throw new IllegalStateException("the executor is ending; " + plan.model() + " not loaded");
+          }
+        }
+        LOADS.incrementAndGet();
+        if (plan.loads() != null) {
+          plan.loads().add(1);
+        }
+        c.ready.complete(null);
+      } catch (RuntimeException | Error e) {
+        synchronized (COPIES) {
+          c.refs--;
+          COPIES.remove(key, c); // the next task tries again
+        }
+        c.ready.completeExceptionally(e);
+        throw e;
+      }
+    } else {
+      try {
+        c.ready.get();
+      } catch (InterruptedException | ExecutionException e) {
+        synchronized (COPIES) {
+          c.refs--;
+        }
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while another task loaded " + plan.model(), e);
+        }
+        Throwable cause = e.getCause();
+        throw cause instanceof RuntimeException ? (RuntimeException) cause
+            : new IllegalStateException("another task failed to load " + plan.model(), cause);
+      }
+    }
+    return new Lease(c, plan.idleReleaseMillis());
   }
 
-  private static void release(Copy c) {
+  /** Gives a hold back; the last one schedules the copy's close after the giver's idle time. */
+  private static void release(Copy c, long idleMillis) {
     if (--c.refs > 0 || COPIES.get(c.key) != c) {
       return;
     }
-    if (c.idleMillis <= 0) {
+    if (idleMillis <= 0) {
       close(c);
       return;
     }
@@ -127,17 +175,35 @@ final class ExecutorModels {
           close(c);
         }
       }
-    }, c.idleMillis, TimeUnit.MILLISECONDS);
+    }, idleMillis, TimeUnit.MILLISECONDS);
   }
 
+  /** Removes a copy; closes it now if loaded, else its loader closes it when done. */
   private static void close(Copy c) {
-    COPIES.remove(c.key);
-    try {
-      c.predictor.close();
-    } finally {
-      c.swell.close();
+    COPIES.remove(c.key, c);
+    c.closed = true;
+    if (c.predictor != null) {
+      closeNow(c);
     }
-    LOG.info("closed this executor's copy of {} {}", c.predictor.model(), c.predictor.version());
+  }
+
+  private static void closeNow(Copy c) {
+    Predictor p = c.predictor;
+    Swell s = c.swell;
+    c.predictor = null;
+    c.swell = null;
+    try {
+      if (p != null) {
+        p.close();
+      }
+    } finally {
+      if (s != null) {
+        s.close();
+      }
+    }
+    if (p != null) {
+      LOG.info("closed this executor's copy of {} {}", p.model(), p.version());
+    }
   }
 
   private static ScheduledExecutorService reaper() {
@@ -151,8 +217,10 @@ final class ExecutorModels {
     return reaper;
   }
 
+  private record Loaded(Swell swell, Predictor predictor) {}
+
   /** Opens the registry, checks the version is the one the driver pinned, and loads it. */
-  private static Copy load(ScoringPlan plan, ScoringPlan.Pin pin, String key) {
+  private static Loaded load(ScoringPlan plan, ScoringPlan.Pin pin) {
     Path root = Path.of(plan.registryRoot());
     if (!Files.isDirectory(root.resolve("models"))) {
       throw new ModelNotFoundException("no Swell registry at " + root + " on this executor (host "
@@ -178,7 +246,7 @@ final class ExecutorModels {
           mv.primaryFile()));
       LOG.info("loaded {} {} in this executor (pid {})", plan.model(), pin.version(),
           ProcessHandle.current().pid());
-      return new Copy(key, swell, p, plan.idleReleaseMillis());
+      return new Loaded(swell, p);
     } catch (RuntimeException e) {
       swell.close();
       throw e;
@@ -224,8 +292,8 @@ final class ExecutorModels {
         if (c.pendingClose != null) {
           c.pendingClose.cancel(false);
         }
+        n += c.predictor != null ? 1 : 0;
         close(c);
-        n++;
       }
       return n;
     }

@@ -9,6 +9,7 @@ import dev.swell.api.spi.ModelArtifact;
 import dev.swell.core.Swell;
 import dev.swell.registry.FileModelRegistry;
 import dev.swell.registry.ModelVersion;
+import dev.swell.registry.SemVer;
 import dev.swell.abtest.ExperimentDefinition;
 import dev.swell.abtest.Experiments;
 import dev.swell.registry.signing.SigningKeys;
@@ -211,12 +212,14 @@ public final class SwellScorer implements Serializable {
    * @throws IllegalArgumentException if an output column's name is taken
    */
   public StructType outputSchema(StructType input) {
-    return bind(input).schema;
+    return bind(input).schema; // names compared ignoring case, Spark's default
   }
 
   /**
-   * Scores a Dataset with the pinned version. Lazy, as Spark transformations are: the model is
-   * loaded by each executor when its first task runs.
+   * Scores a Dataset with the pinned version. The scoring is lazy, as Spark transformations are:
+   * the model is loaded by each executor when its first task runs. The input is planned now, as
+   * {@code Dataset.rdd()} plans it: with adaptive query execution (Spark's default) a shuffle
+   * upstream (a {@code repartition}, a join) runs when this is called, not at the action.
    *
    * @param rows the rows to score
    * @return the rows with the outputs, model and version
@@ -224,8 +227,8 @@ public final class SwellScorer implements Serializable {
    *     the driver, from the schema; lengths are checked per batch, on the executors)
    */
   public Dataset<Row> score(Dataset<Row> rows) {
-    Bound bound = bind(rows.schema());
     SparkSession spark = rows.sparkSession();
+    Bound bound = bind(rows.schema(), Boolean.parseBoolean(spark.conf().get("spark.sql.caseSensitive", "false")));
     LongAccumulator loads = spark.sparkContext().longAccumulator("swell loads of " + config.model + " " + pins);
     LongAccumulator skipped = spark.sparkContext().longAccumulator("swell rows skipped (null input), "
         + config.model);
@@ -236,7 +239,8 @@ public final class SwellScorer implements Serializable {
     }
     ScoringPlan plan = new ScoringPlan(config.registry, config.model, pins, keysPem,
         config.intraOpThreads, config.interOpThreads, List.copyOf(config.providers), Map.copyOf(config.options),
-        config.batchSize, config.idleRelease.toMillis(), config.nulls, bound.inputs, bound.outputs, bound.assignment,
+        bound.inputs.stream().anyMatch(Columns.InputBinding::batchOfOne) ? 1 : config.batchSize,
+        config.idleRelease.toMillis(), config.nulls, bound.inputs, bound.outputs, bound.assignment,
         loads, skipped);
     if (!(rows instanceof org.apache.spark.sql.classic.Dataset)) {
       throw new UnsupportedOperationException("swell-spark scores Datasets of a classic Spark session (in the JVM"
@@ -249,8 +253,10 @@ public final class SwellScorer implements Serializable {
   }
 
   /**
-   * Returns how many executor JVMs loaded the model for Datasets this scorer scored, as counted
-   * by the jobs that ran so far (a Spark accumulator: exact for successful tasks).
+   * Returns how many times executors loaded a pinned version for Datasets this scorer scored, in
+   * the jobs that ran so far: one per executor JVM that scored rows, per version it used (an
+   * experiment's variants are one each), again if a copy released when idle was loaded anew. A
+   * Spark accumulator: a load made by a task that then failed is not counted.
    *
    * @return model loads
    */
@@ -295,6 +301,10 @@ public final class SwellScorer implements Serializable {
   }
 
   private Bound bind(StructType schema) {
+    return bind(schema, false);
+  }
+
+  private Bound bind(StructType schema, boolean caseSensitive) {
     String version = version();
     Signature sig = signature();
     List<Columns.InputBinding> inputs = new ArrayList<>();
@@ -315,7 +325,9 @@ public final class SwellScorer implements Serializable {
       }
     }
     List<Columns.OutputBinding> outputs = new ArrayList<>();
-    Set<String> taken = new HashSet<>(Arrays.asList(schema.fieldNames()));
+    // names clash as the session resolves them: ignoring case unless spark.sql.caseSensitive
+    Set<String> taken = caseSensitive ? new HashSet<>() : new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    taken.addAll(Arrays.asList(schema.fieldNames()));
     List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
     for (Map.Entry<String, String> e : wanted.entrySet()) {
       TensorSpec spec = sig.output(e.getKey()).orElseThrow(() -> new IllegalArgumentException(
@@ -500,6 +512,31 @@ public final class SwellScorer implements Serializable {
       return b;
     }
 
+    /** A version's signature: its manifest's, or, if none was recorded, the backend's (loaded once here). */
+    private Signature signatureOf(ModelVersion mv) {
+      Signature sig = mv.manifest().signature();
+      if (sig != null) {
+        return sig;
+      }
+      try (Swell swell = Swell.builder().warmupRuns(0).backendConfig(backendConfig()).build();
+          Predictor p = swell.load(new ModelArtifact(model, mv.manifest().version().toString(), mv.manifest().format(),
+              mv.primaryFile()))) {
+        return p.signature();
+      }
+    }
+
+    /** Names, types and shapes of a signature's tensors (dimension names aside). */
+    private static List<String> shape(Signature sig) {
+      List<String> out = new ArrayList<>();
+      for (TensorSpec t : sig.inputs()) {
+        out.add("input " + Columns.InputBinding.expected(t).replaceFirst("^", t.name() + " "));
+      }
+      for (TensorSpec t : sig.outputs()) {
+        out.add("output " + t.name() + " " + Columns.InputBinding.expected(t));
+      }
+      return out;
+    }
+
     BackendConfig backendConfig() {
       BackendConfig.Builder b = BackendConfig.builder().intraOpThreads(intraOpThreads).interOpThreads(interOpThreads)
           .executionProviders(providers);
@@ -558,12 +595,20 @@ public final class SwellScorer implements Serializable {
         }
         assignment = new Assignment(def, unitColumn, -1, null);
       }
-      Signature sig = first.manifest().signature();
-      if (sig == null) { // not recorded at publish: ask the backend, once, here
-        try (Swell swell = Swell.builder().warmupRuns(0).backendConfig(backendConfig()).build();
-            Predictor p = swell.load(new ModelArtifact(model, pins.get(0).version(), first.manifest().format(),
-                first.primaryFile()))) {
-          sig = p.signature();
+      Signature sig = signatureOf(first);
+      if (experiment != null) { // every variant is scored from the same columns into the same ones
+        List<ModelVersion> versions = new ArrayList<>();
+        for (ScoringPlan.Pin pin : pins) {
+          versions.add(reg.open(model, SemVer.parse(pin.version())));
+        }
+        for (int i = 1; i < pins.size(); i++) {
+          Signature other = signatureOf(versions.get(i));
+          if (!shape(other).equals(shape(sig))) {
+            throw new IllegalArgumentException("variant '" + pins.get(i).variant() + "' of experiment '" + experiment
+                + "' (" + model + " " + pins.get(i).version() + ") takes or gives other tensors than the control ("
+                + pins.get(0).version() + "): " + shape(other) + " against " + shape(sig)
+                + "; rows of every variant are read from the same columns and written to the same ones");
+          }
         }
       }
       return new SwellScorer(copy(), List.copyOf(pins), assignment, sig, List.copyOf(trustedPem));

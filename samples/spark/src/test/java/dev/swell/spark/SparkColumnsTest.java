@@ -48,6 +48,10 @@ class SparkColumnsTest {
         .file(OnnxModels.identity(work, DType.STRING)).build());
     registry.publish(PublishRequest.builder("widen").version("1.0.0")
         .file(OnnxModels.cast(work, DType.INT64, DType.FLOAT64)).build());
+    registry.publish(PublishRequest.builder("bytes").version("1.0.0")
+        .file(OnnxModels.cast(work, DType.FLOAT32, DType.UINT8)).build());
+    registry.publish(PublishRequest.builder("one").version("1.0.0").file(OnnxModels.fixedBatch(work, 1, 3)).build());
+    registry.publish(PublishRequest.builder("two").version("1.0.0").file(OnnxModels.fixedBatch(work, 2, 3)).build());
     spark = SparkFixtures.session(2);
   }
 
@@ -206,6 +210,46 @@ class SparkColumnsTest {
     List<Row> b = copy.score(df).collectAsList();
     assertThat(a.get(0).schema().fieldNames()).containsExactly("id", "features", "y", "model", "version");
     assertThat(b.get(0).<Float>getList(2)).isEqualTo(a.get(0).<Float>getList(2));
+  }
+
+  @Test
+  void unsignedByteOutputsWidenExactly() {
+    StructType floats = new StructType().add("x", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    List<Row> rows = SwellScorer.builder(root, "bytes", VersionSelector.exact("1.0.0")).build()
+        .score(frame(floats, RowFactory.create((Object) new float[] {1f, 200f, 255f}))).collectAsList();
+    assertThat(rows.get(0).schema().apply("y").dataType())
+        .isEqualTo(DataTypes.createArrayType(DataTypes.ShortType, false));
+    assertThat(rows.get(0).<Short>getList(1)).containsExactly((short) 1, (short) 200, (short) 255);
+  }
+
+  @Test
+  void aFixedBatchDimensionOfOneScoresARowACallAndAnyOtherIsRefused() {
+    StructType floats = new StructType().add("x", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    Dataset<Row> df = frame(floats, RowFactory.create((Object) new float[] {1f, 2f, 3f}),
+        RowFactory.create((Object) new float[] {4f, 5f, 6f}), RowFactory.create((Object) new float[] {7f, 8f, 9f}));
+    List<Row> one = SwellScorer.builder(root, "one", VersionSelector.exact("1.0.0")).batchSize(256).build()
+        .score(df.coalesce(1)).collectAsList();
+    assertThat(one).extracting(r -> r.<Float>getList(1)).containsExactly(List.of(1f, 2f, 3f), List.of(4f, 5f, 6f),
+        List.of(7f, 8f, 9f));
+    assertThatThrownBy(() -> SwellScorer.builder(root, "two", VersionSelector.exact("1.0.0")).build().score(df))
+        .isInstanceOf(ColumnMismatchException.class).hasMessageContaining("fixes at 2")
+        .hasMessageContaining("dynamic batch");
+  }
+
+  @Test
+  void columnNamesClashIgnoringCaseAsSparkResolvesThem() {
+    StructType schema = features(DataTypes.FloatType, false).add("Version", DataTypes.StringType, true);
+    Dataset<Row> df = frame(schema, RowFactory.create(1L, ones(16), "mine"));
+    assertThatThrownBy(() -> mlp().score(df)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("column 'version'");
+  }
+
+  @Test
+  void collatedStringsAreStrings() {
+    Dataset<Row> df = spark.sql("SELECT array('Ab' COLLATE UTF8_LCASE, 'c' COLLATE UTF8_LCASE) AS x");
+    List<Row> rows = SwellScorer.builder(root, "strings", VersionSelector.exact("1.0.0")).build().score(df)
+        .collectAsList();
+    assertThat(rows.get(0).<String>getList(1)).containsExactly("Ab", "c");
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.swell.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swell.abtest.Experiment;
-import dev.swell.abtest.assign.GrowthBook;
 import dev.swell.api.Prediction;
 import dev.swell.api.Tensor;
 import dev.swell.api.VersionSelector;
@@ -101,7 +100,21 @@ class SparkExperimentTest {
   }
 
   @Test
-  void numericUnitsHashAsGrowthBookFormatsThem() {
+  void variantsThatTakeOrGiveOtherTensorsAreRefused() throws IOException {
+    registry.publish(PublishRequest.builder("mlp").version("2.0.0").file(OnnxModels.mlp(work, 16, 32, 8, 9)).build());
+    try (Swell swell = Swell.builder().repository(registry).build();
+        Experiment online = Experiment.builder("wider").model("mlp").control(VersionSelector.exact("1.0.0"))
+            .challenger("wide", VersionSelector.exact("2.0.0"), 0.5).autoDecide(false).replica("online")
+            .build(swell, registry)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+              SwellScorer.forExperiment(root, "mlp", "wider", "user").input("x", "features").build())
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("variant 'wide'")
+          .hasMessageContaining("2.0.0").hasMessageContaining("output y");
+    }
+  }
+
+  @Test
+  void integerUnitsHashAsTheirDigits() {
     try (Swell swell = Swell.builder().repository(registry).build();
         Experiment online = Experiment.builder("numbers").model("mlp").control(VersionSelector.exact("1.0.0"))
             .challenger("canary", VersionSelector.exact("1.1.0"), 0.5).autoDecide(false)
@@ -112,10 +125,16 @@ class SparkExperimentTest {
       for (long id = 1; id <= 500; id++) {
         rows.add(RowFactory.create(id * 1_000_003L, SparkFixtures.features(id)));
       }
+      rows.add(RowFactory.create(0L, SparkFixtures.features(0))); // an id, not GrowthBook's "empty"
+      for (long big = (1L << 60) + 1; big < (1L << 60) + 40; big++) { // beyond a double's 2^53: digits exact
+        rows.add(RowFactory.create(big, SparkFixtures.features(big)));
+      }
       List<Row> scored = SwellScorer.forExperiment(root, "mlp", "numbers", "uid").input("x", "features").build()
           .score(spark.createDataFrame(rows, schema)).collectAsList();
-      for (Row r : scored) {
-        assertThat(r.getString(5)).isEqualTo(online.assign(GrowthBook.hashValue(r.getLong(0))).orElseThrow());
+      assertThat(scored).hasSize(540);
+      for (Row r : scored) { // the variant Experiment.assign gives the id as an online caller passes it
+        assertThat(r.getString(5)).as("uid %d", r.getLong(0))
+            .isEqualTo(online.assign(Long.toString(r.getLong(0))).orElseThrow());
       }
     }
   }

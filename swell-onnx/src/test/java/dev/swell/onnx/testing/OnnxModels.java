@@ -348,6 +348,27 @@ public final class OnnxModels {
   }
 
   /**
+   * Writes an Identity whose batch dimension is fixed: input {@code x} float32 [batch, width],
+   * output {@code y} the same, {@code batch} a number (as a model exported without a dynamic
+   * batch axis declares it).
+   *
+   * @param dir the folder to write into (created if missing)
+   * @param batch the fixed first dimension, at least 1
+   * @param width the second dimension, at least 1
+   * @return the model file, {@code fixed-batch-<batch>x<width>.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path fixedBatch(Path dir, int batch, int width) {
+    return writeIfAbsent(dir, "fixed-batch-" + batch + "x" + width + ".onnx", () ->
+        GraphProto.newBuilder()
+            .setName("fixed_batch")
+            .addInput(value("x", DType.FLOAT32, batch, width))
+            .addOutput(value("y", DType.FLOAT32, batch, width))
+            .addNode(node("Identity", "identity", List.of("x"), "y"))
+            .build());
+  }
+
+  /**
    * Writes a model that loads and accepts any [batch, n] input by its declared shape but fails in
    * the kernel for some of them: input {@code x} float32 [batch, n] is reshaped to [-1, 5] (output
    * {@code y} float32 [rows, 5]), which ONNX Runtime refuses at run time with an error when
