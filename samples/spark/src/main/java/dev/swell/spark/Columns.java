@@ -466,25 +466,6 @@ final class Columns {
     }
   }
 
-  /** A Spark column value (a Scala Seq, a Java list or array) as a list. */
-  static List<?> scalaList(Object v) {
-    if (v instanceof scala.collection.Seq) {
-      return scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) v);
-    }
-    if (v instanceof List) {
-      return (List<?>) v;
-    }
-    if (v != null && v.getClass().isArray()) {
-      int n = java.lang.reflect.Array.getLength(v);
-      List<Object> l = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        l.add(java.lang.reflect.Array.get(v, i));
-      }
-      return l;
-    }
-    throw new IllegalArgumentException("not an array value: " + v);
-  }
-
   static String shape(long[] shape) {
     StringBuilder b = new StringBuilder("[");
     for (int i = 0; i < shape.length; i++) {

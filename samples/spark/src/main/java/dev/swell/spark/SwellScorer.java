@@ -9,7 +9,6 @@ import dev.swell.api.spi.ModelArtifact;
 import dev.swell.core.Swell;
 import dev.swell.registry.FileModelRegistry;
 import dev.swell.registry.ModelVersion;
-import dev.swell.registry.SemVer;
 import dev.swell.abtest.ExperimentDefinition;
 import dev.swell.abtest.Experiments;
 import dev.swell.registry.signing.SigningKeys;
@@ -529,7 +528,7 @@ public final class SwellScorer implements Serializable {
     private static List<String> shape(Signature sig) {
       List<String> out = new ArrayList<>();
       for (TensorSpec t : sig.inputs()) {
-        out.add("input " + Columns.InputBinding.expected(t).replaceFirst("^", t.name() + " "));
+        out.add("input " + t.name() + " " + Columns.InputBinding.expected(t));
       }
       for (TensorSpec t : sig.outputs()) {
         out.add("output " + t.name() + " " + Columns.InputBinding.expected(t));
@@ -579,6 +578,7 @@ public final class SwellScorer implements Serializable {
           : TrustPolicy.builder().trust(model, keys.toArray(new PublicKey[0])).build();
       FileModelRegistry reg = FileModelRegistry.builder(registry).trustPolicy(trust).build();
       List<ScoringPlan.Pin> pins = new ArrayList<>();
+      List<ModelVersion> verified = new ArrayList<>(); // each pin's, in order
       Assignment assignment = null;
       ModelVersion first;
       if (experiment == null) {
@@ -591,18 +591,15 @@ public final class SwellScorer implements Serializable {
         for (dev.swell.abtest.Variant v : def.variations()) { // the control first, as variation 0
           ModelVersion mv = reg.verify(model, reg.resolveVersion(model, v.selector()));
           first = first == null ? mv : first;
+          verified.add(mv);
           pins.add(new ScoringPlan.Pin(v.name(), mv.manifest().version().toString(), ExecutorModels.digests(mv)));
         }
         assignment = new Assignment(def, unitColumn, -1, null);
       }
       Signature sig = signatureOf(first);
       if (experiment != null) { // every variant is scored from the same columns into the same ones
-        List<ModelVersion> versions = new ArrayList<>();
-        for (ScoringPlan.Pin pin : pins) {
-          versions.add(reg.open(model, SemVer.parse(pin.version())));
-        }
         for (int i = 1; i < pins.size(); i++) {
-          Signature other = signatureOf(versions.get(i));
+          Signature other = signatureOf(verified.get(i));
           if (!shape(other).equals(shape(sig))) {
             throw new IllegalArgumentException("variant '" + pins.get(i).variant() + "' of experiment '" + experiment
                 + "' (" + model + " " + pins.get(i).version() + ") takes or gives other tensors than the control ("

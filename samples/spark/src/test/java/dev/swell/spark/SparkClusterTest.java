@@ -58,7 +58,6 @@ class SparkClusterTest {
         .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
         .config("spark.executor.memory", "768m")
         .getOrCreate();
-    SparkScoringTest.spark = spark;
   }
 
   @AfterAll
@@ -111,7 +110,7 @@ class SparkClusterTest {
     long loadsHere = ExecutorModels.loads();
     // the executors' tasks wait, before they load, until this test has moved the alias from another process
     Path gate = Files.createDirectories(work.resolve("gate"));
-    Dataset<Row> rows = SparkScoringTest.mlpRows(200_000);
+    Dataset<Row> rows = SparkScoringTest.mlpRows(spark, 200_000);
     Dataset<Row> gated = rows.mapPartitions(new FileGate(gate.toString()), Encoders.row(rows.schema()));
     java.util.concurrent.CompletableFuture<List<Row>> job = java.util.concurrent.CompletableFuture.supplyAsync(
         () -> SparkScoringTest.digests(scorer.score(gated), "y"));

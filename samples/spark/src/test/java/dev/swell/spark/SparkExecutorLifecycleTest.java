@@ -47,8 +47,7 @@ class SparkExecutorLifecycleTest {
   }
 
   static long score(SparkSession spark, SwellScorer scorer, long rows) {
-    SparkScoringTest.spark = spark;
-    return scorer.score(SparkScoringTest.mlpRows(rows)).count();
+    return scorer.score(SparkScoringTest.mlpRows(spark, rows)).count();
   }
 
   @Test

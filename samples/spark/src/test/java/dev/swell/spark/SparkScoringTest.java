@@ -86,7 +86,7 @@ class SparkScoringTest {
     }
   }
 
-  static Dataset<Row> mlpRows(long n) {
+  static Dataset<Row> mlpRows(SparkSession spark, long n) {
     StructType schema = new StructType()
         .add("id", DataTypes.LongType, false)
         .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
@@ -94,7 +94,7 @@ class SparkScoringTest {
         .map((MapFunction<Long, Row>) id -> RowFactory.create(id, SparkFixtures.features(id)), Encoders.row(schema));
   }
 
-  static Dataset<Row> miniLmRows(long n) {
+  static Dataset<Row> miniLmRows(SparkSession spark, long n) {
     StructType schema = new StructType()
         .add("id", DataTypes.LongType, false)
         .add("input_ids", DataTypes.createArrayType(DataTypes.LongType, false), false)
@@ -134,12 +134,23 @@ class SparkScoringTest {
     }, Encoders.row(schema)).collectAsList();
   }
 
+  /** A Row's array value (a Scala Seq, a Java list or array) as a list. */
+  static List<?> scalaList(Object v) {
+    if (v instanceof scala.collection.Seq) {
+      return scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) v);
+    }
+    if (v instanceof List) {
+      return (List<?>) v;
+    }
+    throw new IllegalArgumentException("not an array value: " + v);
+  }
+
   static float[] flatFloats(Object value) {
-    List<?> outer = Columns.scalaList(value);
+    List<?> outer = scalaList(value);
     if (outer.isEmpty() || !(outer.get(0) instanceof Float)) {
       List<Float> all = new ArrayList<>();
       for (Object o : outer) {
-        for (Object f : Columns.scalaList(o)) {
+        for (Object f : scalaList(o)) {
           all.add((Float) f);
         }
       }
@@ -222,7 +233,8 @@ class SparkScoringTest {
 
     Gate.ARRIVED.set(0);
     Gate.release = new CountDownLatch(1);
-    Dataset<Row> scored = scorer.score(mlpRows(MLP_ROWS).mapPartitions(new Gate(), Encoders.row(mlpRows(1).schema())));
+    Dataset<Row> scored = scorer.score(mlpRows(spark, MLP_ROWS).mapPartitions(new Gate(),
+        Encoders.row(mlpRows(spark, 1).schema())));
     long start = System.nanoTime();
     CompletableFuture<List<Row>> job = CompletableFuture.supplyAsync(() -> digests(scored, "y"));
     try {
@@ -267,7 +279,7 @@ class SparkScoringTest {
         .build();
     long loadsBefore = ExecutorModels.loads();
     long start = System.nanoTime();
-    List<Row> parts = digests(scorer.score(miniLmRows(MINILM_ROWS)), "hidden");
+    List<Row> parts = digests(scorer.score(miniLmRows(spark, MINILM_ROWS)), "hidden");
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("minilm: %d rows in %.1f s, %.0f rows/s%n", MINILM_ROWS, seconds, MINILM_ROWS / seconds);
 

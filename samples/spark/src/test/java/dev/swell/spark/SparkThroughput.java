@@ -42,11 +42,10 @@ public final class SparkThroughput {
     try {
       FileModelRegistry registry = SparkFixtures.registry(root, work);
       SparkSession spark = SparkFixtures.session(Integer.getInteger("swell.spark.cores", 2));
-      SparkScoringTest.spark = spark;
       try {
-        report("mlp", mlpRows, batch, registry, root, SparkScoringTest.mlpRows(mlpRows), id -> NamedTensors.of("x",
+        report("mlp", mlpRows, batch, registry, root, SparkScoringTest.mlpRows(spark, mlpRows), id -> NamedTensors.of("x",
             Tensor.of(SparkFixtures.features(id), 1, SparkFixtures.MLP_IN)), b -> b.input("x", "features"));
-        report("minilm s" + SparkFixtures.SEQ, miniLmRows, batch, registry, root, SparkScoringTest.miniLmRows(miniLmRows),
+        report("minilm s" + SparkFixtures.SEQ, miniLmRows, batch, registry, root, SparkScoringTest.miniLmRows(spark, miniLmRows),
             id -> {
               long[][] t = SparkFixtures.tokens(id);
               return NamedTensors.builder().put("input_ids", Tensor.of(t[0], 1, SparkFixtures.SEQ))
