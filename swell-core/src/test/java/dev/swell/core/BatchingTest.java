@@ -340,4 +340,101 @@ class BatchingTest {
       assertThat(((FollowingPredictor) p).swaps()).isEqualTo(10);
     }
   }
+
+  @Test
+  @DisplayName("bug: a caller of a slow model whose request was answered ran the next batch for others "
+      + "(its latency two calls); it passes the slot to the waiting caller and returns")
+  void answeredCallerOfASlowModelPassesTheSlotOn() throws Exception {
+    java.util.concurrent.CountDownLatch firstRuns = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseSecond = new java.util.concurrent.CountDownLatch(1);
+    java.util.Map<Float, Thread> ranOn = new java.util.concurrent.ConcurrentHashMap<>();
+    DynamicBatcher b = new DynamicBatcher("m", "1", (in, deadline) -> {
+      float id = in.tensor(0).toFloatArray()[0];
+      ranOn.put(id, Thread.currentThread());
+      try {
+        if (id == 1f) {
+          firstRuns.countDown();
+          releaseFirst.await();
+          Thread.sleep(5); // a call of milliseconds: a slow model
+        } else {
+          releaseSecond.await();
+        }
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return in;
+    }, BatchPolicy.maxRows(8).workers(1).adaptive(false), rows -> { }, System::nanoTime);
+    try {
+      Future<Thread> first = threads.submit(() -> {
+        b.submit(NamedTensors.of("x", Tensor.of(new float[] {1, 0, 0, 0}, 1, 4)), Long.MAX_VALUE);
+        return Thread.currentThread();
+      });
+      firstRuns.await();
+      Future<Thread> second = threads.submit(() -> {
+        b.submit(NamedTensors.of("x", Tensor.of(new float[] {2, 0, 0, 0}, 1, 4)), Long.MAX_VALUE);
+        return Thread.currentThread();
+      });
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 1);
+      releaseFirst.countDown();
+      // the first caller is answered and back while the second request's call still runs
+      Thread firstThread = first.get(10, TimeUnit.SECONDS);
+      assertThat(second.isDone()).isFalse();
+      releaseSecond.countDown();
+      Thread secondThread = second.get(10, TimeUnit.SECONDS);
+      assertThat(ranOn.get(2f)).isSameAs(secondThread).isNotSameAs(firstThread);
+    } finally {
+      releaseFirst.countDown();
+      releaseSecond.countDown();
+      b.close();
+    }
+  }
+
+  @Test
+  @DisplayName("bug: with both slots busy on a slow model, the first slot to free ran the whole queue as one call "
+      + "while the other core's call ended idle; each takes its share of the queue")
+  void aSlowModelsQueueIsSharedBetweenTheCallSlots() throws Exception {
+    java.util.concurrent.CountDownLatch bothRun = new java.util.concurrent.CountDownLatch(2);
+    java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseSecond = new java.util.concurrent.CountDownLatch(1);
+    List<Long> rowsPerCall = new CopyOnWriteArrayList<>();
+    DynamicBatcher b = new DynamicBatcher("m", "1", (in, deadline) -> {
+      float id = in.tensor(0).toFloatArray()[0];
+      try {
+        if (id == 1f || id == 2f) {
+          bothRun.countDown();
+          (id == 1f ? releaseFirst : releaseSecond).await();
+          Thread.sleep(5); // calls of milliseconds: a slow model
+        }
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return in;
+    }, BatchPolicy.maxRows(8).workers(2).adaptive(false), rowsPerCall::add, System::nanoTime);
+    try {
+      List<Future<?>> calls = new ArrayList<>();
+      for (int id = 1; id <= 6; id++) {
+        float v = id;
+        calls.add(threads.submit(() -> b.submit(NamedTensors.of("x", Tensor.of(new float[] {v, 0, 0, 0}, 1, 4)),
+            Long.MAX_VALUE)));
+        if (id == 2) {
+          bothRun.await(); // requests 1 and 2 hold the two call slots
+        }
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 4);
+      releaseFirst.countDown(); // one slot frees while the other stays busy
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 0);
+      releaseSecond.countDown();
+      for (Future<?> f : calls) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      List<Long> sorted = new ArrayList<>(rowsPerCall);
+      java.util.Collections.sort(sorted);
+      assertThat(sorted).as("rows of each call").containsExactly(1L, 1L, 2L, 2L);
+    } finally {
+      releaseFirst.countDown();
+      releaseSecond.countDown();
+      b.close();
+    }
+  }
 }
