@@ -23,18 +23,20 @@ import java.util.Optional;
 public final class RequestOptions {
 
   /** No deadline (beyond the model's default), high priority, no unit, no id. */
-  public static final RequestOptions DEFAULT = new RequestOptions(null, Priority.HIGH, null, null);
+  public static final RequestOptions DEFAULT = new RequestOptions(null, Priority.HIGH, null, null, true);
 
   private final Duration timeout;
   private final Priority priority;
   private final String unitKey;
   private final String requestId;
+  private final boolean cacheable;
 
-  private RequestOptions(Duration timeout, Priority priority, String unitKey, String requestId) {
+  private RequestOptions(Duration timeout, Priority priority, String unitKey, String requestId, boolean cacheable) {
     this.timeout = timeout;
     this.priority = priority;
     this.unitKey = unitKey;
     this.requestId = requestId;
+    this.cacheable = cacheable;
   }
 
   /**
@@ -82,10 +84,20 @@ public final class RequestOptions {
     return Optional.ofNullable(requestId);
   }
 
+  /**
+   * Returns whether the answer may come from the runtime's result cache and be stored in it.
+   *
+   * @return false if the request skips the cache
+   */
+  public boolean cacheable() {
+    return cacheable;
+  }
+
   @Override
   public String toString() {
     return "RequestOptions[" + (timeout == null ? "" : "timeout " + timeout + ", ") + priority
-        + (unitKey == null ? "" : ", unit " + unitKey) + (requestId == null ? "" : ", id " + requestId) + "]";
+        + (unitKey == null ? "" : ", unit " + unitKey) + (requestId == null ? "" : ", id " + requestId)
+        + (cacheable ? "" : ", no cache") + "]";
   }
 
   /** Builds {@link RequestOptions}; each option is checked when set. Not thread-safe. */
@@ -94,6 +106,7 @@ public final class RequestOptions {
     private Priority priority = Priority.HIGH;
     private String unitKey;
     private String requestId;
+    private boolean cacheable = true;
 
     private Builder() {}
 
@@ -147,12 +160,24 @@ public final class RequestOptions {
     }
 
     /**
+     * Makes the request skip the result cache: it is neither looked up nor stored. For requests
+     * known to be unique (they carry a timestamp or a nonce), whose lookup could never hit and
+     * whose answer would only take the place of others. Without a result cache it changes nothing.
+     *
+     * @return this builder
+     */
+    public Builder noCache() {
+      this.cacheable = false;
+      return this;
+    }
+
+    /**
      * Builds the options.
      *
      * @return the options
      */
     public RequestOptions build() {
-      return new RequestOptions(timeout, priority, unitKey, requestId);
+      return new RequestOptions(timeout, priority, unitKey, requestId, cacheable);
     }
   }
 }

@@ -288,7 +288,7 @@ final class FollowingPredictor implements Predictor {
   /** Runs on one hosted version; null if that version has been retired meanwhile. */
   Prediction predictOn(HostedVersion h, NamedTensors inputs, RequestOptions options, long deadline) {
     try {
-      Prediction p = h.predict(inputs, options.priority(), deadline);
+      Prediction p = h.predict(inputs, options.priority(), deadline, options.cacheable());
       if ((++sampleCounter & 63) == 0 || recentInputs == null) { // an occasional sample; races are harmless
         recentInputs = inputs;
       }

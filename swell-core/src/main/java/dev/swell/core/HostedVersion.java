@@ -139,11 +139,12 @@ final class HostedVersion {
   }
 
   /**
-   * Validates and serves one request. A {@link Retired} version records nothing (the caller
-   * retries elsewhere).
+   * Validates and serves one request; {@code cacheable} false skips the result cache (as if there
+   * were none). A {@link Retired} version records nothing (the caller retries elsewhere).
    */
-  Prediction predict(NamedTensors inputs, Priority priority, long deadline) {
+  Prediction predict(NamedTensors inputs, Priority priority, long deadline, boolean cacheable) {
     boolean timed = metrics.active();
+    ResultCache cache = cacheable ? this.cache : null;
     if (!timed && alerts == null && cache == null) {
       validator.validate(inputs);
       if (drift != null) {

@@ -58,7 +58,7 @@ final class LocalPredictor implements Predictor {
       ensureOpen();
       HostedVersion h = hosted;
       try {
-        Prediction p = h.predict(inputs, options.priority(), deadline);
+        Prediction p = h.predict(inputs, options.priority(), deadline, options.cacheable());
         return options.requestId().isPresent() ? p.withRequestId(options.requestId().get()) : p;
       } catch (HostedVersion.Retired retired) {
         reloadIfEvicted(h, inputs, retired);

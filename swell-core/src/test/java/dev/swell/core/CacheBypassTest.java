@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swell.api.NamedTensors;
 import dev.swell.api.Predictor;
+import dev.swell.api.RequestOptions;
 import dev.swell.api.Tensor;
 import dev.swell.core.cache.CachePolicy;
 import dev.swell.core.testkit.ReferenceBackendProvider;
@@ -74,6 +75,24 @@ class CacheBypassTest {
         p.predict(x(i % 50 == 0 ? -1 : i));
         assertThat(h.cacheBypassed()).as("after request %d", i).isFalse();
       }
+    }
+  }
+
+  @Test
+  @DisplayName("a request marked noCache is neither answered from the cache nor stored in it")
+  void noCacheSkipsLookupAndStore() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    RequestOptions skip = RequestOptions.builder().noCache().build();
+    try (Swell swell = swell(meters); Predictor p = swell.load("m", mlp())) {
+      long runs = backend.runs();
+      for (int i = 0; i < 5; i++) {
+        assertThat(p.predict(x(7), skip).cached()).isFalse();
+      }
+      assertThat(backend.runs() - runs).as("model calls for 5 uncached requests").isEqualTo(5);
+      assertThat(meters.find("swell.cache.requests").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
+      assertThat(p.predict(x(7)).cached()).as("nothing was stored by the skipped requests").isFalse();
+      assertThat(p.predict(x(7)).cached()).isTrue();
+      assertThat(p.predict(x(7), skip).cached()).as("a stored answer is not read either").isFalse();
     }
   }
 }
