@@ -17,7 +17,9 @@ import java.util.Random;
  * separate JMH forks cannot promise on a shared 2-core machine (there, the ratio of two unchanged
  * variants moved by up to 20% between runs). A cache hit is also measured against
  * {@code keyWork}, the copying and hashing of the inputs that any hit must do, in the same round:
- * against a millisecond model a microsecond hit's ratio moves with everything but the hit.
+ * against a millisecond model a microsecond hit's ratio moves with everything but the hit. A cache
+ * that never hits is also measured against the same requests skipping the cache on the same
+ * loaded copy ({@code swellCacheMiss/skipped}).
  */
 final class PairedRun {
 
@@ -50,6 +52,7 @@ final class PairedRun {
       variants.put("swellObserved", () -> b.swellObserved()[0]);
       variants.put("swellCached", b::swellCached);
       variants.put("swellCacheMiss", () -> b.swellCacheMiss()[0]);
+      variants.put("swellCacheSkipped", () -> b.swellCacheSkipped()[0]);
       if (withDjl) {
         variants.put("djl", () -> b.djl()[0]);
       }
@@ -97,6 +100,12 @@ final class PairedRun {
           times.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue() / 1000);
           if (!e.getKey().equals(Gate.REFERENCE) && !e.getKey().equals(KEY_WORK)) {
             ratios.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue() / ref);
+          }
+          if (e.getKey().equals("swellCacheMiss")) {
+            // the never-hitting cache against the same requests skipping it, on the same loaded
+            // copy: its own cost, without the difference between two sessions of the model
+            ratios.computeIfAbsent("swellCacheMiss/skipped", k -> new ArrayList<>())
+                .add(e.getValue() / nanosPerOp.get("swellCacheSkipped"));
           }
           if (e.getKey().equals("swellCached")) {
             // a hit is microseconds against a millisecond model: also judged against the work

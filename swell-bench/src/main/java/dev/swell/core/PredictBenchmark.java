@@ -67,6 +67,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       copying 128 × 384 floats into an array would cost the caller the same from any source;
  *   <li>{@code swellCacheMiss}: {@code swell} with a result cache that never hits (every input
  *       differs in one element): the cost of keeping a cache that does not help;
+ *   <li>{@code swellCacheSkipped}: the same requests on the same runtime and loaded copy, told
+ *       to skip the cache ({@code RequestOptions.noCache()}): what {@code swellCacheMiss} is
+ *       compared with, so that two sessions' difference does not pass for the cache's cost;
  *   <li>{@code swellBatched}: {@code swell} with dynamic batching ({@code maxRows(32)}); alone it
  *       measures the hand-off to a batching thread, under concurrency ({@code BatchingThroughput})
  *       what joining calls gains;
@@ -330,6 +333,16 @@ public class PredictBenchmark {
   }
 
   /**
+   * Binds a further meter registry to the always-batching runtime (from now on it sees that
+   * runtime's meters too, for example the rows of each joined call).
+   *
+   * @param registry the registry
+   */
+  public void bindForced(io.micrometer.core.instrument.MeterRegistry registry) {
+    forcedSwell.bindTo(registry);
+  }
+
+  /**
    * One unbatched Swell call of {@code k} rows (the workload's row repeated), inputs made from
    * arrays: what one caller sending pre-batched requests does.
    *
@@ -395,24 +408,40 @@ public class PredictBenchmark {
    */
   @Benchmark
   public float[] swellCacheMiss() {
-    NamedTensors in;
-    // the same arrays every call, one element changed in place (Tensor.of copies them, as in swell())
+    return missing.predict(newInputs()).outputs().tensor(0).toFloatArray();
+  }
+
+  /** Inputs unlike any before: the same arrays every call, one element changed in place (Tensor.of copies them, as in swell()). */
+  private NamedTensors newInputs() {
     if (mlp) {
       if (missX == null) {
         missX = x.clone();
       }
       missX[0] = missCounter++;
-      in = NamedTensors.of("x", Tensor.of(missX, shape));
-    } else {
-      if (missIds == null) {
-        missIds = ids.clone();
-      }
-      missIds[1] = 1000 + (long) missCounter++;
-      in = NamedTensors.builder().put("input_ids", Tensor.of(missIds, shape))
-          .put("attention_mask", Tensor.of(mask, shape)).put("token_type_ids", Tensor.of(types, shape)).build();
+      return NamedTensors.of("x", Tensor.of(missX, shape));
     }
-    return missing.predict(in).outputs().tensor(0).toFloatArray();
+    if (missIds == null) {
+      missIds = ids.clone();
+    }
+    missIds[1] = 1000 + (long) missCounter++;
+    return NamedTensors.builder().put("input_ids", Tensor.of(missIds, shape))
+        .put("attention_mask", Tensor.of(mask, shape)).put("token_type_ids", Tensor.of(types, shape)).build();
   }
+
+  /**
+   * The requests of {@code swellCacheMiss}, on the same runtime and loaded copy, told to skip the
+   * cache ({@code RequestOptions.noCache()}, which takes the path of a runtime without one): the
+   * yardstick for the cost of a cache that never hits, free of the few percent by which two
+   * sessions of one model can differ.
+   *
+   * @return the output, read into an array
+   */
+  @Benchmark
+  public float[] swellCacheSkipped() {
+    return missing.predict(newInputs(), NO_CACHE).outputs().tensor(0).toFloatArray();
+  }
+
+  private static final dev.swell.api.RequestOptions NO_CACHE = dev.swell.api.RequestOptions.builder().noCache().build();
 
   /**
    * Swell, input tensors made once and reused (the zero-copy path).
