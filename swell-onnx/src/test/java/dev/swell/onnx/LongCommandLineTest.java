@@ -49,5 +49,8 @@ class LongCommandLineTest {
     assertThat(running.process().waitFor(120, TimeUnit.SECONDS)).as("child exited").isTrue();
     assertThat(running.process().exitValue()).as("exit code; output:\n%s", running.output()).isZero();
     assertThat(running.lines()).as("outputs equal this JVM's").contains(expected);
+    // on ONNX Runtime 1.29.0 the same child dies at load: exit 139, SIGSEGV, no hs_err
+    System.out.printf("a command line of %,d characters (class path %,d): exit 0, outputs equal%n", length,
+        cp.length());
   }
 }
