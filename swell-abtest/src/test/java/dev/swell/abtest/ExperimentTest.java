@@ -22,6 +22,7 @@ import dev.swell.registry.SemVer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -177,21 +178,25 @@ class ExperimentTest {
     try (Experiment e = Experiment.builder("two").model("fraud").control(VersionSelector.alias("production"))
         .challenger("a", VersionSelector.exact("1.1.0"), 0.1).challenger("b", VersionSelector.exact("1.3.0"), 0.1)
         .autoDecide(false).replica("here").build(swell, registry)) {
-      Map<String, Optional<String>> before = new HashMap<>();
-      for (int u = 0; u < 20_000; u++) {
-        before.put("u" + u, e.assign("u" + u));
-      }
-      e.ramp("a", 0.3);
-      int moved = 0;
-      for (var entry : before.entrySet()) {
-        String was = entry.getValue().orElseThrow();
-        String now = e.assign(entry.getKey()).orElseThrow();
-        if (!was.equals(now)) {
-          assertThat(was + " -> " + now).isEqualTo("control -> a");
-          moved++;
+      // each challenger in turn: ramping only the first one did not catch a layout rebuilt from
+      // the weights (the control first: growing 'a' takes from the control, growing 'b' from 'a')
+      for (String ramped : List.of("a", "b")) {
+        Map<String, Optional<String>> before = new HashMap<>();
+        for (int u = 0; u < 20_000; u++) {
+          before.put("u" + u, e.assign("u" + u));
         }
+        e.ramp(ramped, 0.3);
+        int moved = 0;
+        for (var entry : before.entrySet()) {
+          String was = entry.getValue().orElseThrow();
+          String now = e.assign(entry.getKey()).orElseThrow();
+          if (!was.equals(now)) {
+            assertThat(was + " -> " + now).as("ramping %s", ramped).isEqualTo("control -> " + ramped);
+            moved++;
+          }
+        }
+        assertThat(moved).as("ramping %s", ramped).isBetween(3600, 4400); // 20% of 20,000
       }
-      assertThat(moved).isBetween(3600, 4400); // 20% of 20,000
     }
   }
 
