@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * with a tolerance of three times its measured relative error (at least 5%; two runs of the same code
  * here differed by at most 2.6%), errors from the
  * median and median absolute deviation of the per-round ratios;
- * {@code --workloads a,b} limits the workloads; {@code --quick} shortens the runs (15 rounds of
+ * {@code --workloads a,b} limits the workloads; {@code --rounds=n} measures more (or fewer) rounds
+ * than the 40 (quick: 15) the baseline was judged with, for a smaller error; {@code --quick} shortens the runs (15 rounds of
  * 100 ms blocks, no DJL: about a minute and a half) and judges them with the baseline's
  * {@code quickTolerance} at least, measured from unchanged code on a loaded machine.
  *
@@ -82,6 +83,7 @@ public final class Gate {
   public static void main(String[] args) throws Exception {
     boolean update = false;
     boolean quick = false;
+    int rounds = 0; // 0: the default of the mode
     String workloads = "mlp-b1,mlp-b64,minilm-b1-s32,minilm-b1-s128";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -104,6 +106,8 @@ public final class Gate {
               quick = true;
             } else if (a.startsWith("--workloads=")) {
               workloads = a.substring("--workloads=".length());
+            } else if (a.startsWith("--rounds=")) {
+              rounds = Integer.parseInt(a.substring("--rounds=".length()));
             } else if (!a.isBlank()) {
               System.err.println("unknown argument " + a);
               System.exit(2);
@@ -111,7 +115,7 @@ public final class Gate {
           }
       }
     }
-    List<Ratio> ratios = measure(workloads.split(","), quick);
+    List<Ratio> ratios = measure(workloads.split(","), quick, rounds);
     ratios.sort(java.util.Comparator.comparing(Ratio::key));
     Path baselineFile = Path.of("baseline.json");
     Path outDir = Path.of("target", "gate");
@@ -211,11 +215,11 @@ public final class Gate {
    * Measures every workload with {@link PairedRun}: per variant, the median of the per-round
    * ratios against the reference, with error 1.4826 × MAD / √rounds.
    */
-  private static List<Ratio> measure(String[] workloads, boolean quick) throws Exception {
+  private static List<Ratio> measure(String[] workloads, boolean quick, int rounds) throws Exception {
     List<Ratio> out = new ArrayList<>();
     for (String workload : workloads) {
       System.out.println("measuring " + workload + " ...");
-      PairedRun.Result r = PairedRun.run(workload, quick ? 15 : 40, 20261124, !quick, quick);
+      PairedRun.Result r = PairedRun.run(workload, rounds > 0 ? rounds : quick ? 15 : 40, 20261124, !quick, quick);
       for (var e : r.ratios().entrySet()) {
         List<Double> v = e.getValue();
         double median = median(v);

@@ -144,8 +144,11 @@ final class HostedVersion {
    */
   Prediction predict(NamedTensors inputs, Priority priority, long deadline, boolean cacheable) {
     boolean timed = metrics.active();
-    ResultCache cache = cacheable ? this.cache : null;
-    if (!timed && alerts == null && cache == null) {
+    // a bypassed cache (no recent hit) is looked up for 1 request in 64; the others take the
+    // path of a runtime without one
+    boolean look = cacheable && cache != null
+        && (!cacheBypassed || (++cacheSample & (CACHE_BYPASS_WINDOW - 1)) == 0);
+    if (!timed && alerts == null && !look) {
       validator.validate(inputs);
       if (drift != null) {
         observeDrift(inputs);
@@ -159,7 +162,6 @@ final class HostedVersion {
       if (drift != null) {
         observeDrift(inputs);
       }
-      boolean look = cache != null && (!cacheBypassed || (++cacheSample & (CACHE_BYPASS_WINDOW - 1)) == 0);
       if (look) {
         NamedTensors hit = cache.get(id, inputs);
         noteLookup(hit != null);
