@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * processes serving an experiment they read from the registry, deciding under its lock. A 10%
  * canary that fails 5% of requests is rolled back automatically within one decision interval of
  * the evidence; a faster challenger is then promoted through the {@code production} alias, which
- * both replicas follow. A replica restarted in between (SIGTERM, then started again) changes no
+ * both replicas follow. Each replica restarted in turn (SIGTERM, then started again) changes no
  * share and loses no outcome. Both changes, with their figures, are in the experiment's history
  * and the model's event log; the promotion is in the alias history.
  */
@@ -105,6 +105,14 @@ class CanaryRolloutTest {
     ChildJvm.Running r2again = replica(root, "flawed", "r2", 1);
     await().atMost(Duration.ofSeconds(60)).until(() -> lastStat(r2again, 2) >= 0);
     assertThat(restored(r2again)).as("a restart loses no outcome").isEqualTo(savedBeforeRestart);
+    // the other replica too (the first to start, usually the one deciding): its lead passes on
+    stop(r1);
+    long savedByR1 = saved(r1);
+    ChildJvm.Running r1again = replica(root, "flawed", "r1", 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> lastStat(r1again, 2) >= 0);
+    assertThat(restored(r1again)).as("a restart of the other replica loses no outcome").isEqualTo(savedByR1);
+    System.out.printf("restarts: r2 saved %d requests and restored %d, r1 saved %d and restored %d%n",
+        savedBeforeRestart, restored(r2again), savedByR1, restored(r1again));
     // a restart changes no share: it writes no revision (only the decision loop may have), and the
     // restarted replica serves the stored one
     await().atMost(Duration.ofSeconds(10)).until(() -> lastStat(r2again, 6) == stored(registry, "flawed").revision());
@@ -134,16 +142,17 @@ class CanaryRolloutTest {
     assertThat(lagSeconds).as("rolled back within one decision interval of the evidence")
         .isLessThanOrEqualTo(DECIDE_EVERY.toMillis() / 1000.0 + 0.5);
     assertThat(rollback.figures()).contains("\"errorIncreaseLowerBound\"");
-    long failedAfterRollback = lastStat(r1, 4);
-    await().atMost(Duration.ofSeconds(10)).until(() -> lastStat(r1, 2) > 0);
+    long failedAfterRollback = lastStat(r1again, 4);
+    await().atMost(Duration.ofSeconds(10)).until(() -> lastStat(r1again, 2) > 0);
     // no more failures once both replicas follow the rollback (the canary serves nobody)
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> true);
-    long failedLater = lastStat(r1, 4);
-    long servedLater = lastStat(r1, 2);
-    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> lastStat(r1, 2) > servedLater + 100);
-    assertThat(lastStat(r1, 4)).as("no failure after the rollback reached r1").isEqualTo(failedLater);
+    long failedLater = lastStat(r1again, 4);
+    long servedLater = lastStat(r1again, 2);
+    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+        .until(() -> lastStat(r1again, 2) > servedLater + 100);
+    assertThat(lastStat(r1again, 4)).as("no failure after the rollback reached r1").isEqualTo(failedLater);
     assertThat(failedLater).isGreaterThanOrEqualTo(failedAfterRollback);
-    stop(r1);
+    stop(r1again);
     stop(r2again);
 
     // ---- 2. the faster challenger
