@@ -368,6 +368,11 @@ final class DynamicBatcher implements AutoCloseable {
     return now - queue.peekFirst().queuedAt >= company;
   }
 
+  /** Whether recent calls took a millisecond or more (see {@link #SLOW_CALL_NANOS}). */
+  private boolean slowCalls() {
+    return recentCallNanos >= SLOW_CALL_NANOS;
+  }
+
   private void noteCall(long nanos) {
     long r = recentCallNanos;
     recentCallNanos = r == 0 ? nanos : r - (r >> 3) + (nanos >> 3);
@@ -384,7 +389,7 @@ final class DynamicBatcher implements AutoCloseable {
       List<Pending> batch;
       synchronized (lock) {
         boolean ownDone = own == null || own.state != WAITING;
-        int extraBatches = recentCallNanos >= SLOW_CALL_NANOS ? 0 : EXTRA_BATCHES;
+        int extraBatches = slowCalls() ? 0 : EXTRA_BATCHES;
         if (queue.isEmpty() || ownDone && extra >= extraBatches) {
           active--;
           if (!queue.isEmpty()) {
@@ -439,15 +444,14 @@ final class DynamicBatcher implements AutoCloseable {
    * shares, taken by the next calls in turn (each share grows with what arrived since): a model
    * whose call costs its rows, as on a CPU, would otherwise run on one core a batch that two cores
    * run in half the time (measured on MiniLM at 70% load: p99 82-98 ms with shares, 111-117 ms
-   * without). A small model keeps whole batches: sharing
-   * them halved what batching gained on a 6 us MLP. So does a policy with a {@code maxDelay}:
-   * it asked for requests to gather. If a call slot is free, the next caller in line is woken to
+   * without). A small model keeps whole batches: sharing them halved what batching gained on a
+   * 6 us MLP. So does a policy with a {@code maxDelay}: it asked for requests to gather. If a call slot is free, the next caller in line is woken to
    * take the rest beside it.
    */
   private List<Pending> take() {
     int free = slots - active; // this combiner holds a slot already
     long limit = maxRows;
-    if (maxDelayNanos == 0 && recentCallNanos >= SLOW_CALL_NANOS && slots > 1) {
+    if (maxDelayNanos == 0 && slowCalls() && slots > 1) {
       long share = (queuedRows + slots - 1) / slots;
       if (sharesLeft > 0) { // the queue was divided: this call takes a share of it (and of what came since)
         share = Math.max(share, shareRows);

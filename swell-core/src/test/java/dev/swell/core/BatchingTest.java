@@ -2,6 +2,7 @@ package dev.swell.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.swell.api.BackendException;
 import dev.swell.api.DType;
@@ -21,8 +22,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -274,9 +278,9 @@ class BatchingTest {
       try {
         // 8 callers each: joined, the fixed-CPU model serves up to 8 rows a millisecond a core against one
         // unjoined; the per-row model serves 4x more unbatched (8 sleeping calls at once against 2 slots)
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(bypassing::bypassed);
+        await().atMost(Duration.ofSeconds(20)).until(bypassing::bypassed);
         // and it stays so: the probes of batching that follow (after 1 s, then 2 s) lose
-        org.awaitility.Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
             .until(bypassing::bypassed);
         assertThat(paying.bypassed()).as("batching kept where it pays").isFalse();
       } finally {
@@ -345,37 +349,32 @@ class BatchingTest {
   @DisplayName("bug: a caller of a slow model whose request was answered ran the next batch for others "
       + "(its latency two calls); it passes the slot to the waiting caller and returns")
   void answeredCallerOfASlowModelPassesTheSlotOn() throws Exception {
-    java.util.concurrent.CountDownLatch firstRuns = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch releaseSecond = new java.util.concurrent.CountDownLatch(1);
-    java.util.Map<Float, Thread> ranOn = new java.util.concurrent.ConcurrentHashMap<>();
+    CountDownLatch firstRuns = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CountDownLatch releaseSecond = new CountDownLatch(1);
+    Map<Float, Thread> ranOn = new ConcurrentHashMap<>();
     DynamicBatcher b = new DynamicBatcher("m", "1", (in, deadline) -> {
       float id = in.tensor(0).toFloatArray()[0];
       ranOn.put(id, Thread.currentThread());
-      try {
-        if (id == 1f) {
-          firstRuns.countDown();
-          releaseFirst.await();
-          Thread.sleep(5); // a call of milliseconds: a slow model
-        } else {
-          releaseSecond.await();
-        }
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
+      if (id == 1f) {
+        firstRuns.countDown();
+        holdThenSlowCall(releaseFirst);
+      } else {
+        holdThenSlowCall(releaseSecond);
       }
       return in;
     }, BatchPolicy.maxRows(8).workers(1).adaptive(false), rows -> { }, System::nanoTime);
     try {
       Future<Thread> first = threads.submit(() -> {
-        b.submit(NamedTensors.of("x", Tensor.of(new float[] {1, 0, 0, 0}, 1, 4)), Long.MAX_VALUE);
+        b.submit(row(1), Long.MAX_VALUE);
         return Thread.currentThread();
       });
       firstRuns.await();
       Future<Thread> second = threads.submit(() -> {
-        b.submit(NamedTensors.of("x", Tensor.of(new float[] {2, 0, 0, 0}, 1, 4)), Long.MAX_VALUE);
+        b.submit(row(2), Long.MAX_VALUE);
         return Thread.currentThread();
       });
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 1);
       releaseFirst.countDown();
       // the first caller is answered and back while the second request's call still runs
       Thread firstThread = first.get(10, TimeUnit.SECONDS);
@@ -394,20 +393,15 @@ class BatchingTest {
   @DisplayName("bug: with both slots busy on a slow model, the first slot to free ran the whole queue as one call "
       + "while the other core's call ended idle; each takes its share of the queue")
   void aSlowModelsQueueIsSharedBetweenTheCallSlots() throws Exception {
-    java.util.concurrent.CountDownLatch bothRun = new java.util.concurrent.CountDownLatch(2);
-    java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch releaseSecond = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch bothRun = new CountDownLatch(2);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CountDownLatch releaseSecond = new CountDownLatch(1);
     List<Long> rowsPerCall = new CopyOnWriteArrayList<>();
     DynamicBatcher b = new DynamicBatcher("m", "1", (in, deadline) -> {
       float id = in.tensor(0).toFloatArray()[0];
-      try {
-        if (id == 1f || id == 2f) {
-          bothRun.countDown();
-          (id == 1f ? releaseFirst : releaseSecond).await();
-          Thread.sleep(5); // calls of milliseconds: a slow model
-        }
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
+      if (id == 1f || id == 2f) {
+        bothRun.countDown();
+        holdThenSlowCall(id == 1f ? releaseFirst : releaseSecond);
       }
       return in;
     }, BatchPolicy.maxRows(8).workers(2).adaptive(false), rowsPerCall::add, System::nanoTime);
@@ -415,15 +409,14 @@ class BatchingTest {
       List<Future<?>> calls = new ArrayList<>();
       for (int id = 1; id <= 6; id++) {
         float v = id;
-        calls.add(threads.submit(() -> b.submit(NamedTensors.of("x", Tensor.of(new float[] {v, 0, 0, 0}, 1, 4)),
-            Long.MAX_VALUE)));
+        calls.add(threads.submit(() -> b.submit(row(v), Long.MAX_VALUE)));
         if (id == 2) {
           bothRun.await(); // requests 1 and 2 hold the two call slots
         }
       }
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 4);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 4);
       releaseFirst.countDown(); // one slot frees while the other stays busy
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 0);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.queued() == 0);
       releaseSecond.countDown();
       for (Future<?> f : calls) {
         f.get(10, TimeUnit.SECONDS);
@@ -435,6 +428,21 @@ class BatchingTest {
       releaseFirst.countDown();
       releaseSecond.countDown();
       b.close();
+    }
+  }
+
+  /** A request of one row whose first element names it. */
+  private static NamedTensors row(float id) {
+    return NamedTensors.of("x", Tensor.of(new float[] {id, 0, 0, 0}, 1, 4));
+  }
+
+  /** Waits for the test to release the call, then takes milliseconds: a slow model's call. */
+  private static void holdThenSlowCall(CountDownLatch release) {
+    try {
+      release.await();
+      Thread.sleep(5);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
     }
   }
 }
