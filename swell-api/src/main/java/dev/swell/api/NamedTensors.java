@@ -29,15 +29,22 @@ import java.util.Set;
  */
 public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
 
-  private static final NamedTensors EMPTY = new NamedTensors(new String[0], new Tensor[0]);
+  private static final NamedTensors EMPTY = new NamedTensors(new Object[0]);
 
-  private final String[] names;
-  private final Tensor[] values;
+  // name i at 2i, its tensor at 2i + 1: one array, not two (a request's collection is made per call)
+  private final Object[] entries;
   private Map<String, Tensor> map; // made on first asMap(); racy but idempotent
 
-  private NamedTensors(String[] names, Tensor[] values) {
-    this.names = names;
-    this.values = values;
+  private NamedTensors(Object[] entries) {
+    this.entries = entries;
+  }
+
+  private String nameAt(int i) {
+    return (String) entries[2 * i];
+  }
+
+  private Tensor valueAt(int i) {
+    return (Tensor) entries[2 * i + 1];
   }
 
   /**
@@ -60,7 +67,7 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    */
   public static NamedTensors of(String name, Tensor tensor) {
     check(name, tensor);
-    return new NamedTensors(new String[] {name}, new Tensor[] {tensor});
+    return new NamedTensors(new Object[] {name, tensor});
   }
 
   /**
@@ -109,18 +116,18 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    */
   public Tensor get(String name) {
     int i = indexOf(name);
-    return i < 0 ? null : values[i];
+    return i < 0 ? null : valueAt(i);
   }
 
   private int indexOf(String name) {
-    for (int i = 0; i < names.length; i++) {
-      if (names[i] == name) { // names are often the same constant or signature string
-        return i;
+    for (int i = 0; i < entries.length; i += 2) {
+      if (entries[i] == name) { // names are often the same constant or signature string
+        return i / 2;
       }
     }
-    for (int i = 0; i < names.length; i++) {
-      if (names[i].equals(name)) {
-        return i;
+    for (int i = 0; i < entries.length; i += 2) {
+      if (entries[i].equals(name)) {
+        return i / 2;
       }
     }
     return -1;
@@ -149,7 +156,7 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @throws IndexOutOfBoundsException if there is no such position
    */
   public String name(int index) {
-    return names[index];
+    return nameAt(checkIndex(index));
   }
 
   /**
@@ -160,7 +167,7 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @throws IndexOutOfBoundsException if there is no such position
    */
   public Tensor tensor(int index) {
-    return values[index];
+    return valueAt(checkIndex(index));
   }
 
   /**
@@ -181,12 +188,12 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
     return new AbstractList<>() {
       @Override
       public Tensor get(int index) {
-        return values[index];
+        return valueAt(checkIndex(index));
       }
 
       @Override
       public int size() {
-        return values.length;
+        return NamedTensors.this.size();
       }
     };
   }
@@ -200,8 +207,8 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
     Map<String, Tensor> m = map;
     if (m == null) {
       LinkedHashMap<String, Tensor> built = new LinkedHashMap<>();
-      for (int i = 0; i < names.length; i++) {
-        built.put(names[i], values[i]);
+      for (int i = 0; i < size(); i++) {
+        built.put(nameAt(i), valueAt(i));
       }
       m = Collections.unmodifiableMap(built);
       map = m;
@@ -215,7 +222,11 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return the size
    */
   public int size() {
-    return names.length;
+    return entries.length / 2;
+  }
+
+  private int checkIndex(int index) {
+    return Objects.checkIndex(index, size());
   }
 
   /**
@@ -224,7 +235,7 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
    * @return whether empty
    */
   public boolean isEmpty() {
-    return names.length == 0;
+    return entries.length == 0;
   }
 
   @Override
@@ -234,16 +245,16 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
 
       @Override
       public boolean hasNext() {
-        return next < names.length;
+        return next < size();
       }
 
       @Override
       public Map.Entry<String, Tensor> next() {
-        if (next >= names.length) {
+        if (next >= size()) {
           throw new NoSuchElementException();
         }
         int i = next++;
-        return new AbstractMap.SimpleImmutableEntry<>(names[i], values[i]);
+        return new AbstractMap.SimpleImmutableEntry<>(nameAt(i), valueAt(i));
       }
     };
   }
@@ -251,15 +262,15 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
   /** Equal when the same names map to equal tensors, in the same order. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof NamedTensors n && Arrays.equals(names, n.names) && Arrays.equals(values, n.values);
+    return o instanceof NamedTensors n && Arrays.equals(entries, n.entries);
   }
 
   /** The hash of the equivalent map (the sum over entries of name hash XOR tensor hash). */
   @Override
   public int hashCode() {
     int h = 0;
-    for (int i = 0; i < names.length; i++) {
-      h += names[i].hashCode() ^ values[i].hashCode();
+    for (int i = 0; i < size(); i++) {
+      h += nameAt(i).hashCode() ^ valueAt(i).hashCode();
     }
     return h;
   }
@@ -320,7 +331,12 @@ public final class NamedTensors implements Iterable<Map.Entry<String, Tensor>> {
       if (size == 0) {
         return EMPTY;
       }
-      return new NamedTensors(Arrays.copyOf(names, size), Arrays.copyOf(values, size));
+      Object[] entries = new Object[2 * size];
+      for (int i = 0; i < size; i++) {
+        entries[2 * i] = names[i];
+        entries[2 * i + 1] = values[i];
+      }
+      return new NamedTensors(entries);
     }
   }
 }

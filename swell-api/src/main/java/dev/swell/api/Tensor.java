@@ -39,10 +39,16 @@ import java.util.Objects;
  */
 public final class Tensor {
 
+  /** Arrays up to this many elements are copied element by element: a typed view would cost more than the copy. */
+  private static final int SMALL = 64;
+
   private final DType dtype;
   private final long[] shape;
   private final int size;
-  private final ByteBuffer data; // read-only, native order, position 0; null for STRING
+  // native order, position 0, limit the byte size; null for STRING. Never handed out as it is
+  // (only read-only views): a tensor made from an array keeps its own writable heap buffer
+  // without a read-only wrapper, which would cost an object a tensor
+  private final ByteBuffer data;
   private final String[] strings; // null unless STRING
 
   private Tensor(DType dtype, long[] shape, int size, ByteBuffer data, String[] strings) {
@@ -65,7 +71,13 @@ public final class Tensor {
    */
   public static Tensor of(float[] data, long... shape) {
     ByteBuffer b = allocate(DType.FLOAT32, data.length, shape);
-    b.asFloatBuffer().put(data);
+    if (data.length <= SMALL) {
+      for (int i = 0; i < data.length; i++) {
+        b.putFloat(i << 2, data[i]);
+      }
+    } else {
+      b.asFloatBuffer().put(data);
+    }
     return seal(DType.FLOAT32, shape, data.length, b);
   }
 
@@ -107,7 +119,13 @@ public final class Tensor {
    */
   public static Tensor of(long[] data, long... shape) {
     ByteBuffer b = allocate(DType.INT64, data.length, shape);
-    b.asLongBuffer().put(data);
+    if (data.length <= SMALL) {
+      for (int i = 0; i < data.length; i++) {
+        b.putLong(i << 3, data[i]);
+      }
+    } else {
+      b.asLongBuffer().put(data);
+    }
     return seal(DType.INT64, shape, data.length, b);
   }
 
@@ -325,7 +343,41 @@ public final class Tensor {
     if (data == null) {
       throw new IllegalStateException("a string tensor has no byte buffer; use toStringArray()");
     }
-    return data.duplicate().order(ByteOrder.nativeOrder());
+    return data.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+  }
+
+  /**
+   * Returns whether the elements live in a direct (native) buffer, which a backend can read in
+   * place: true for a tensor made by {@link #fromBuffer(DType, ByteBuffer, long...)} over a direct
+   * buffer, false for one made from an array and for {@link DType#STRING}.
+   *
+   * @return whether the tensor's memory is native
+   */
+  public boolean isDirect() {
+    return data != null && data.isDirect();
+  }
+
+  /**
+   * Copies the elements' bytes, in native order, into {@code target} at its position, and moves
+   * the position on by {@link #byteSize()}. Unlike reading {@link #buffer()}, it makes no view: the
+   * way a backend fills memory of its own.
+   *
+   * @param target where the bytes go; its byte order does not matter (bytes are copied as they are)
+   * @throws IllegalStateException for a {@link DType#STRING} tensor
+   * @throws java.nio.BufferOverflowException if {@code target} has fewer bytes remaining
+   * @throws java.nio.ReadOnlyBufferException if {@code target} is read-only
+   */
+  public void copyTo(ByteBuffer target) {
+    if (data == null) {
+      throw new IllegalStateException("a string tensor has no bytes to copy; use toStringArray()");
+    }
+    int n = size * dtype.byteSize();
+    int at = target.position();
+    if (target.remaining() < n) {
+      throw new java.nio.BufferOverflowException();
+    }
+    target.put(at, data, 0, n);
+    target.position(at + n);
   }
 
   /**
@@ -366,7 +418,11 @@ public final class Tensor {
    */
   public float[] toFloatArray() {
     float[] out = new float[size];
-    if (dtype == DType.FLOAT32) {
+    if (dtype == DType.FLOAT32 && size <= SMALL) {
+      for (int i = 0; i < size; i++) {
+        out[i] = data.getFloat(i << 2);
+      }
+    } else if (dtype == DType.FLOAT32) {
       data.asFloatBuffer().get(out);
     } else if (dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) {
       ShortBuffer s = data.asShortBuffer();
@@ -629,7 +685,7 @@ public final class Tensor {
   }
 
   private static Tensor seal(DType dtype, long[] shape, int size, ByteBuffer b) {
-    return new Tensor(dtype, shape.clone(), size, b.asReadOnlyBuffer().order(ByteOrder.nativeOrder()), null);
+    return new Tensor(dtype, shape.clone(), size, b, null); // b is this tensor's own: no read-only wrapper needed
   }
 
   private static long[] checkShape(DType dtype, long[] shape, int length) {

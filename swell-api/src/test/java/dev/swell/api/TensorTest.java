@@ -995,4 +995,65 @@ class TensorTest {
       assertThat(Tensor.describeShape(new long[] {4, 0, 3})).isEqualTo("4x0x3");
     }
   }
+
+  @Nested
+  @DisplayName("copyTo and isDirect (what a backend reads without views)")
+  class CopyTo {
+
+    @Test
+    @DisplayName("copyTo writes the bytes at the target's position and moves it; small and large arrays alike")
+    void copiesAtPosition() {
+      for (int n : new int[] {3, 64, 65, 1000}) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+          x[i] = i * 1.5f - 7;
+        }
+        Tensor t = Tensor.of(x, n);
+        ByteBuffer target = ByteBuffer.allocateDirect(8 + 4 * n).order(ByteOrder.nativeOrder());
+        target.position(8);
+        t.copyTo(target);
+        assertThat(target.position()).isEqualTo(8 + 4 * n);
+        float[] back = new float[n];
+        for (int i = 0; i < n; i++) {
+          back[i] = target.getFloat(8 + 4 * i);
+        }
+        assertThat(back).as("%d elements", n).containsExactly(x);
+        assertThat(t.toFloatArray()).containsExactly(x);
+      }
+      long[] ids = {1, -2, Long.MAX_VALUE, 0};
+      assertThat(Tensor.of(ids, 4).toLongArray()).containsExactly(ids);
+    }
+
+    @Test
+    @DisplayName("copyTo refuses a target too small, a read-only one and a string tensor, changing nothing")
+    void refusesBadTargets() {
+      Tensor t = Tensor.of(new float[] {1, 2, 3}, 3);
+      ByteBuffer small = ByteBuffer.allocate(11);
+      assertThatThrownBy(() -> t.copyTo(small)).isInstanceOf(java.nio.BufferOverflowException.class);
+      assertThat(small.position()).isZero();
+      assertThatThrownBy(() -> t.copyTo(ByteBuffer.allocate(12).asReadOnlyBuffer()))
+          .isInstanceOf(ReadOnlyBufferException.class);
+      assertThatThrownBy(() -> Tensor.of(new String[] {"a"}, 1).copyTo(ByteBuffer.allocate(8)))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("string");
+    }
+
+    @Test
+    @DisplayName("isDirect: true only over a direct buffer")
+    void isDirect() {
+      assertThat(Tensor.of(new float[] {1}, 1).isDirect()).isFalse();
+      assertThat(Tensor.of(new String[] {"a"}, 1).isDirect()).isFalse();
+      ByteBuffer d = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+      assertThat(Tensor.fromBuffer(DType.FLOAT32, d, 1).isDirect()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a tensor made from an array hands out only read-only views of its memory")
+    void arrayTensorsStayImmutable() {
+      Tensor t = Tensor.of(new float[] {1, 2}, 2);
+      assertThat(t.buffer().isReadOnly()).isTrue();
+      assertThat(t.typedBuffer().isReadOnly()).isTrue();
+      assertThatThrownBy(() -> t.buffer().putFloat(0, 9)).isInstanceOf(ReadOnlyBufferException.class);
+      assertThat(t.toFloatArray()).containsExactly(1, 2);
+    }
+  }
 }

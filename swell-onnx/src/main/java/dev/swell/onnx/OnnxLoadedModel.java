@@ -40,6 +40,15 @@ final class OnnxLoadedModel implements LoadedModel {
   private final String[] inputNames;
   private final String[] outputNames;
   private final String device;
+  /**
+   * How each output's shape follows from the inputs' (null when some output's does not): per
+   * output and axis, {@code >= 0} a fixed size, else {@code -1 - (input * 64 + axis)}, the input
+   * dimension of the same symbolic name.
+   */
+  private final long[][] outputDims;
+  private final DType[] outputTypes;
+  /** Outputs are written into pooled tensors made before the run; cleared if the model's shapes lie. */
+  private volatile boolean pinOutputs;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final long closeTimeoutNanos;
   private volatile boolean closing;
@@ -58,6 +67,51 @@ final class OnnxLoadedModel implements LoadedModel {
     this.signature = Signature.of(in, out);
     this.inputNames = in.stream().map(TensorSpec::name).toArray(String[]::new);
     this.outputNames = out.stream().map(TensorSpec::name).toArray(String[]::new);
+    this.outputTypes = out.stream().map(TensorSpec::dtype).toArray(DType[]::new);
+    this.outputDims = outputDims(in, out);
+    this.pinOutputs = outputDims != null && !Boolean.getBoolean("swell.onnx.no-pinned-outputs");
+  }
+
+  /**
+   * Reads how the outputs' shapes follow from the inputs' from the declared shapes: every output
+   * dimension fixed, or named like a dimension of an input. Null if one is neither (a shape
+   * known only after the run, such as NonZero's), or an output is a string tensor.
+   */
+  private static long[][] outputDims(List<TensorSpec> in, List<TensorSpec> out) {
+    long[][] dims = new long[out.size()][];
+    for (int o = 0; o < out.size(); o++) {
+      TensorSpec spec = out.get(o);
+      if (!spec.hasShape() || !spec.dtype().isFixedSize()) {
+        return null;
+      }
+      dims[o] = new long[spec.rank()];
+      for (int a = 0; a < spec.rank(); a++) {
+        if (!spec.isDynamic(a)) {
+          dims[o][a] = spec.dim(a);
+          continue;
+        }
+        String name = spec.dimName(a).orElse("");
+        long from = name.isEmpty() ? 0 : inputAxis(in, name);
+        if (from >= 0) {
+          return null;
+        }
+        dims[o][a] = from;
+      }
+    }
+    return dims;
+  }
+
+  /** {@code -1 - (input * 64 + axis)} of the first input dimension of this name, or 0 if there is none. */
+  private static long inputAxis(List<TensorSpec> in, String name) {
+    for (int i = 0; i < in.size(); i++) {
+      TensorSpec s = in.get(i);
+      for (int a = 0; s.hasShape() && a < s.rank() && a < 64; a++) {
+        if (s.isDynamic(a) && name.equals(s.dimName(a).orElse(""))) {
+          return -1 - (i * 64L + a);
+        }
+      }
+    }
+    return 0;
   }
 
   private List<TensorSpec> specs(Map<String, NodeInfo> infos, String what) {
@@ -178,7 +232,8 @@ final class OnnxLoadedModel implements LoadedModel {
   private NamedTensors runOpen(NamedTensors inputs, OrtSession.RunOptions options, RunContext context) {
     int n = inputNames.length;
     OnnxTensor[] made = new OnnxTensor[n];
-    java.nio.ByteBuffer[] lent = new java.nio.ByteBuffer[n];
+    TensorPool.Lease[] lent = new TensorPool.Lease[n];
+    TensorPool.Lease[] pinned = null;
     try {
       for (int i = 0; i < n; i++) {
         Tensor t = inputs.get(inputNames[i]);
@@ -188,21 +243,22 @@ final class OnnxLoadedModel implements LoadedModel {
         }
         made[i] = OnnxTensors.toOnnx(env, t, lent, i);
       }
-      Map<String, OnnxTensor> onnxInputs = inputMap(made);
-      OrtSession.Result result = options == null ? session.run(onnxInputs) : session.run(onnxInputs, options);
-      OnnxNativeStats.RESULTS.incrementAndGet();
-      try (result) {
-        if (outputNames.length == 1) {
-          return NamedTensors.of(outputNames[0], output(result, 0));
+      Map<String, OnnxTensor> onnxInputs = nameMap(inputNames, made);
+      if (pinOutputs) {
+        pinned = pinnedOutputs(inputs);
+        try {
+          return runPinned(onnxInputs, pinned, options);
+        } catch (OrtException | RuntimeException e) {
+          if (context.cancelled()) {
+            throw e;
+          }
+          // the declared shapes may not be the real ones: find out with a run ONNX Runtime allocates for
+          NamedTensors out = runUnpinned(onnxInputs, options);
+          notePinnedFailure(pinned, out, e);
+          return out;
         }
-        NamedTensors.Builder out = NamedTensors.builder();
-        for (int i = 0; i < outputNames.length; i++) {
-          out.put(outputNames[i], output(result, i));
-        }
-        return out.build();
-      } finally {
-        OnnxNativeStats.RESULTS.decrementAndGet();
       }
+      return runUnpinned(onnxInputs, options);
     } catch (OrtException | RuntimeException e) {
       if (e instanceof BackendException) {
         throw (BackendException) e;
@@ -220,22 +276,123 @@ final class OnnxLoadedModel implements LoadedModel {
           OnnxNativeStats.TENSORS.decrementAndGet();
         }
       }
+      if (pinned != null) {
+        for (TensorPool.Lease l : pinned) {
+          if (l != null) {
+            OnnxTensors.POOL.release(l);
+          }
+        }
+      }
     }
   }
 
-  /** The inputs by name, in the smallest map that holds them (ONNX Runtime only iterates it). */
-  private Map<String, OnnxTensor> inputMap(OnnxTensor[] t) {
+  private NamedTensors runUnpinned(Map<String, OnnxTensor> onnxInputs, OrtSession.RunOptions options)
+      throws OrtException {
+    OrtSession.Result result = options == null ? session.run(onnxInputs) : session.run(onnxInputs, options);
+    OnnxNativeStats.RESULTS.incrementAndGet();
+    try (result) {
+      if (outputNames.length == 1) {
+        return NamedTensors.of(outputNames[0], output(result, 0));
+      }
+      NamedTensors.Builder out = NamedTensors.builder();
+      for (int i = 0; i < outputNames.length; i++) {
+        out.put(outputNames[i], output(result, i));
+      }
+      return out.build();
+    } finally {
+      OnnxNativeStats.RESULTS.decrementAndGet();
+    }
+  }
+
+  /** Tensors for the outputs, of the shapes the inputs' give them (stored as they are made, so all are given back). */
+  private TensorPool.Lease[] pinnedOutputs(NamedTensors inputs) throws OrtException {
+    TensorPool.Lease[] leases = new TensorPool.Lease[outputNames.length];
+    for (int o = 0; o < leases.length; o++) {
+      long[] rule = outputDims[o];
+      long[] shape = new long[rule.length];
+      for (int a = 0; a < rule.length; a++) {
+        long r = rule[a];
+        shape[a] = r >= 0 ? r : inputs.get(inputNames[(int) ((-1 - r) / 64)]).dim((int) ((-1 - r) % 64));
+      }
+      long bytes = (long) Tensor.elementCount(shape) * outputTypes[o].byteSize();
+      if (bytes > Integer.MAX_VALUE) {
+        throw new BackendException("output '" + outputNames[o] + "' of shape " + java.util.Arrays.toString(shape)
+            + " would need more than 2 GiB", artifact.name(), artifact.version(), null);
+      }
+      leases[o] = OnnxTensors.POOL.acquire(env, OnnxTensors.javaType(outputTypes[o]), shape, (int) bytes);
+    }
+    return leases;
+  }
+
+  /** Runs into the pinned outputs, then copies each into a heap tensor of its own. */
+  private NamedTensors runPinned(Map<String, OnnxTensor> onnxInputs, TensorPool.Lease[] pinned,
+      OrtSession.RunOptions options) throws OrtException {
+    Map<String, OnnxTensor> pin;
+    if (pinned.length == 1) {
+      pin = Map.of(outputNames[0], pinned[0].tensor());
+    } else {
+      OnnxTensor[] outs = new OnnxTensor[pinned.length];
+      for (int o = 0; o < outs.length; o++) {
+        outs[o] = pinned[o].tensor();
+      }
+      pin = nameMap(outputNames, outs);
+    }
+    OrtSession.Result result = options == null ? session.run(onnxInputs, pin)
+        : session.run(onnxInputs, java.util.Set.of(), pin, options);
+    result.close(); // holds only the pinned tensors, which stay open
+    if (pinned.length == 1) {
+      return NamedTensors.of(outputNames[0], copyOut(pinned[0], 0));
+    }
+    NamedTensors.Builder out = NamedTensors.builder();
+    for (int o = 0; o < pinned.length; o++) {
+      out.put(outputNames[o], copyOut(pinned[o], o));
+    }
+    return out.build();
+  }
+
+  private Tensor copyOut(TensorPool.Lease l, int o) {
+    java.nio.ByteBuffer heap = java.nio.ByteBuffer.allocate(l.bytes()).order(java.nio.ByteOrder.nativeOrder());
+    heap.put(0, l.buffer, 0, l.bytes());
+    return Tensor.fromBuffer(outputTypes[o], heap, l.shape());
+  }
+
+  /**
+   * A pinned run failed and the same run unpinned did not: if an output's real shape differs from
+   * the one its declaration gives, this model's outputs are not pinned any more.
+   */
+  private void notePinnedFailure(TensorPool.Lease[] pinned, NamedTensors out, Exception e) {
+    for (int o = 0; o < pinned.length; o++) {
+      long[] expected = pinned[o].shape();
+      Tensor got = out.get(outputNames[o]);
+      if (!java.util.Arrays.equals(expected, got.shape())) {
+        pinOutputs = false;
+        org.slf4j.LoggerFactory.getLogger(OnnxLoadedModel.class).info("model '{}' {}: output '{}' has shape {}, "
+            + "not the {} its declaration gives; its outputs are no longer written into tensors made before "
+            + "the run ({})", artifact.name(), artifact.version(), outputNames[o], java.util.Arrays.toString(got.shape()),
+            java.util.Arrays.toString(expected), e.getMessage());
+        return;
+      }
+    }
+  }
+
+  /** Whether outputs are written into tensors made before the run (tests). */
+  boolean pinsOutputs() {
+    return pinOutputs;
+  }
+
+  /** Tensors by name, in the smallest map that holds them (ONNX Runtime only iterates it). */
+  private static Map<String, OnnxTensor> nameMap(String[] names, OnnxTensor[] t) {
     switch (t.length) {
       case 1:
-        return Map.of(inputNames[0], t[0]);
+        return Map.of(names[0], t[0]);
       case 2:
-        return Map.of(inputNames[0], t[0], inputNames[1], t[1]);
+        return Map.of(names[0], t[0], names[1], t[1]);
       case 3:
-        return Map.of(inputNames[0], t[0], inputNames[1], t[1], inputNames[2], t[2]);
+        return Map.of(names[0], t[0], names[1], t[1], names[2], t[2]);
       default:
         Map<String, OnnxTensor> m = new HashMap<>(t.length * 2);
         for (int i = 0; i < t.length; i++) {
-          m.put(inputNames[i], t[i]);
+          m.put(names[i], t[i]);
         }
         return m;
     }

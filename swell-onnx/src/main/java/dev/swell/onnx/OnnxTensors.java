@@ -75,44 +75,38 @@ final class OnnxTensors {
     }
   }
 
-  private static final DirectPool POOL = new DirectPool(Runtime.getRuntime().availableProcessors());
+  /** The native tensors lent to calls: inputs copied from heap memory, and pinned outputs. */
+  static final TensorPool POOL = new TensorPool(Runtime.getRuntime().availableProcessors());
 
   /**
    * Creates an ONNX tensor over a Swell tensor's memory. A direct buffer is read by ONNX Runtime
    * in place (no copy). A heap buffer (the default for tensors made from arrays) is copied into a
-   * direct buffer lent by a pool for the length of the call (stored in {@code lent[i]}): ONNX
+   * native tensor lent by the pool for the length of the call (stored in {@code lent[i]}): ONNX
    * Runtime's typed-ByteBuffer factory cannot take a heap buffer of a type wider than a byte. Give
    * the result back with {@link #release}.
    */
-  static OnnxTensor toOnnx(OrtEnvironment env, Tensor t, ByteBuffer[] lent, int i) throws OrtException {
+  static OnnxTensor toOnnx(OrtEnvironment env, Tensor t, TensorPool.Lease[] lent, int i) throws OrtException {
     OnnxTensor onnx;
     if (t.dtype() == DType.STRING) {
       onnx = OnnxTensor.createTensor(env, t.toStringArray(), t.shape());
+    } else if (t.isDirect()) {
+      onnx = OnnxTensor.createTensor(env, t.buffer(), t.shape(), javaType(t.dtype()));
     } else {
-      ByteBuffer data = t.buffer();
-      if (data.isDirect()) {
-        onnx = OnnxTensor.createTensor(env, data, t.shape(), javaType(t.dtype()));
-      } else {
-        ByteBuffer b = POOL.acquire(data.remaining());
-        b.put(data).flip();
-        try {
-          onnx = OnnxTensor.createTensor(env, b, t.shape(), javaType(t.dtype()));
-        } catch (OrtException | RuntimeException e) {
-          POOL.release(b);
-          throw e;
-        }
-        lent[i] = b;
-      }
+      TensorPool.Lease l = POOL.acquire(env, javaType(t.dtype()), t, (int) t.byteSize());
+      t.copyTo(l.buffer.clear());
+      lent[i] = l;
+      onnx = l.tensor();
     }
     OnnxNativeStats.TENSORS.incrementAndGet();
     return onnx;
   }
 
-  /** Closes an input tensor made by {@link #toOnnx}, then gives back the buffer it borrowed (or null). */
-  static void release(OnnxTensor t, ByteBuffer lent) {
-    t.close();
+  /** Gives back an input tensor made by {@link #toOnnx}: closes it, or returns its lease (non-null) to the pool. */
+  static void release(OnnxTensor t, TensorPool.Lease lent) {
     if (lent != null) {
       POOL.release(lent);
+    } else {
+      t.close();
     }
   }
 

@@ -390,6 +390,43 @@ public final class OnnxModels {
   }
 
   /**
+   * Writes an Identity whose declared output shape is not the one it makes: input {@code x} float32
+   * [a, b], output {@code y} declared [b, a] (the dimensions swapped). A model whose declaration
+   * lies, as an exporter's mistake makes; any input whose two dimensions differ shows it.
+   *
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code misdeclared-identity.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path misdeclaredIdentity(Path dir) {
+    return writeIfAbsent(dir, "misdeclared-identity.onnx", () ->
+        GraphProto.newBuilder()
+            .setName("misdeclared_identity")
+            .addInput(value("x", DType.FLOAT32, "a", "b"))
+            .addOutput(value("y", DType.FLOAT32, "b", "a"))
+            .addNode(node("Identity", "identity", List.of("x"), "y"))
+            .build());
+  }
+
+  /**
+   * Writes a NonZero: input {@code x} float32 [n], output {@code y} int64 [1, nnz], the indices of
+   * the non-zero elements. The output's size depends on the values, not on the input's shape.
+   *
+   * @param dir the folder to write into (created if missing)
+   * @return the model file, {@code non-zero.onnx}
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static Path nonZero(Path dir) {
+    return writeIfAbsent(dir, "non-zero.onnx", () ->
+        GraphProto.newBuilder()
+            .setName("non_zero")
+            .addInput(value("x", DType.FLOAT32, "n"))
+            .addOutput(value("y", DType.INT64, 1, "nnz"))
+            .addNode(node("NonZero", "non_zero", List.of("x"), "y"))
+            .build());
+  }
+
+  /**
    * Returns the ONNX element type number ({@code TensorProto.DataType}) of a dtype, as used in a
    * model's type descriptions and in Cast's {@code to} attribute.
    *
