@@ -244,8 +244,7 @@ final class OnnxLoadedModel implements LoadedModel {
         made[i] = OnnxTensors.toOnnx(env, t, lent, i);
       }
       Map<String, OnnxTensor> onnxInputs = nameMap(inputNames, made);
-      if (pinOutputs) {
-        pinned = pinnedOutputs(inputs);
+      if (pinOutputs && lendOutputs(inputs, pinned = new TensorPool.Lease[outputNames.length])) {
         try {
           return runPinned(onnxInputs, pinned, options);
         } catch (OrtException | RuntimeException e) {
@@ -304,24 +303,31 @@ final class OnnxLoadedModel implements LoadedModel {
     }
   }
 
-  /** Tensors for the outputs, of the shapes the inputs' give them (stored as they are made, so all are given back). */
-  private TensorPool.Lease[] pinnedOutputs(NamedTensors inputs) throws OrtException {
-    TensorPool.Lease[] leases = new TensorPool.Lease[outputNames.length];
+  /**
+   * Lends tensors for the outputs, of the shapes the inputs' give them, into {@code leases} as they
+   * are made (so the caller gives back every one, even if a later one fails). False, with nothing
+   * lent, when an output would be too large for one buffer: ONNX Runtime allocates that call's.
+   */
+  private boolean lendOutputs(NamedTensors inputs, TensorPool.Lease[] leases) throws OrtException {
     for (int o = 0; o < leases.length; o++) {
       long[] rule = outputDims[o];
       long[] shape = new long[rule.length];
+      long bytes = outputTypes[o].byteSize();
       for (int a = 0; a < rule.length; a++) {
         long r = rule[a];
         shape[a] = r >= 0 ? r : inputs.get(inputNames[(int) ((-1 - r) / 64)]).dim((int) ((-1 - r) % 64));
-      }
-      long bytes = (long) Tensor.elementCount(shape) * outputTypes[o].byteSize();
-      if (bytes > Integer.MAX_VALUE) {
-        throw new BackendException("output '" + outputNames[o] + "' of shape " + java.util.Arrays.toString(shape)
-            + " would need more than 2 GiB", artifact.name(), artifact.version(), null);
+        if (shape[a] != 0 && bytes > Integer.MAX_VALUE / shape[a]) { // checked before multiplying: no overflow
+          for (int k = 0; k < o; k++) {
+            OnnxTensors.POOL.release(leases[k]);
+            leases[k] = null;
+          }
+          return false;
+        }
+        bytes *= shape[a];
       }
       leases[o] = OnnxTensors.POOL.acquire(env, OnnxTensors.javaType(outputTypes[o]), shape, (int) bytes);
     }
-    return leases;
+    return true;
   }
 
   /** Runs into the pinned outputs, then copies each into a heap tensor of its own. */
